@@ -1,0 +1,159 @@
+//! Rules across the fields of one struct. Each broken rule is recorded; nothing stops early.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+
+use crate::ast::{EnvVar, Field, Input, NameRef, Source};
+use crate::ctxt::Ctxt;
+
+pub fn check(cx: &Ctxt, input: &Input) {
+    for field in &input.fields {
+        one_source(cx, field);
+        no_default_on_option(cx, field);
+    }
+    env_vars_agree(cx, input);
+}
+
+/// Exactly one of `#[env]`, `#[kms]`, `#[gcs]` per field.
+fn one_source(cx: &Ctxt, field: &Field) {
+    let name = field.name();
+    match field.attrs.as_slice() {
+        [] => cx.error_spanned_by(
+            field.ident,
+            format!(
+                "field `{name}` has no source; add `#[env]`, `#[kms]` or `#[gcs(object = \"...\")]`"
+            ),
+        ),
+        [first, rest @ ..] => {
+            let first_kind = kind_of(first.attr());
+            for extra in rest {
+                cx.error_spanned_by(
+                    extra.attr(),
+                    format!(
+                        "field `{name}` already reads from `#[{first_kind}]`; a field has exactly one source, remove `#[{}]`",
+                        kind_of(extra.attr())
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn kind_of(attr: &syn::Attribute) -> String {
+    attr.path()
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// An unset env var already loads as `None` into an `Option`: a default would contradict it.
+fn no_default_on_option(cx: &Ctxt, field: &Field) {
+    if let Some(Source::Env {
+        default: Some(default),
+        ..
+    }) = &field.source
+    {
+        if field.is_option() {
+            cx.error_spanned_by(
+                default,
+                "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
+            );
+        }
+    }
+}
+
+/// How one field uses one env var.
+enum Use<'a> {
+    Plain { default: Option<String> },
+    Ciphertext { key: &'a NameRef },
+    KmsKeyName,
+    BucketName,
+}
+
+impl Use<'_> {
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::Plain { .. } => "plain text",
+            Self::Ciphertext { .. } => "KMS ciphertext",
+            Self::KmsKeyName => "a KMS key name",
+            Self::BucketName => "a bucket name",
+        }
+    }
+
+    /// Two uses of one var that cannot both be right. Plain text, key names and bucket names
+    /// are all the var's text as is, so they may share a var.
+    fn conflict(&self, other: &Use) -> Option<&'static str> {
+        match (self, other) {
+            (Use::Ciphertext { key: a }, Use::Ciphertext { key: b }) => {
+                (!same_name(a, b)).then_some("it is decrypted with two different keys")
+            }
+            (Use::Ciphertext { .. }, _) | (_, Use::Ciphertext { .. }) => {
+                Some("it is read both as ciphertext and as text")
+            }
+            (Use::Plain { default: a }, Use::Plain { default: b })
+                if a.is_some() && b.is_some() && a != b =>
+            {
+                Some("it has two different defaults")
+            }
+            _ => None,
+        }
+    }
+}
+
+fn same_name(a: &NameRef, b: &NameRef) -> bool {
+    match (a, b) {
+        (NameRef::Literal(a), NameRef::Literal(b)) => a == b,
+        (NameRef::Env(a), NameRef::Env(b)) => a.name == b.name,
+        _ => false,
+    }
+}
+
+/// Every env var is read in one consistent way by all fields that read it.
+fn env_vars_agree(cx: &Ctxt, input: &Input) {
+    let mut first_use: HashMap<&str, (String, Use, Span)> = HashMap::new();
+    for field in &input.fields {
+        for (var, usage) in uses(field) {
+            match first_use.get(var.name.as_str()) {
+                None => {
+                    first_use.insert(&var.name, (field.name(), usage, var.span));
+                }
+                Some((first_field, first, _)) => {
+                    if let Some(why) = first.conflict(&usage) {
+                        cx.syn_error(syn::Error::new(
+                            var.span,
+                            format!(
+                                "env `{}` is read as {} here and as {} by field `{first_field}`: {why}",
+                                var.name,
+                                usage.describe(),
+                                first.describe()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn uses<'a>(field: &'a Field) -> Vec<(&'a EnvVar, Use<'a>)> {
+    let from_env = |name: &'a NameRef, usage: Use<'a>| match name {
+        NameRef::Env(var) => Some((var, usage)),
+        NameRef::Literal(_) => None,
+    };
+    match &field.source {
+        None => Vec::new(),
+        Some(Source::Env { var, default }) => {
+            vec![(
+                var,
+                Use::Plain {
+                    default: default.as_ref().map(syn::LitStr::value),
+                },
+            )]
+        }
+        Some(Source::Kms { var, key }) => std::iter::once((var, Use::Ciphertext { key }))
+            .chain(from_env(key, Use::KmsKeyName))
+            .collect(),
+        Some(Source::Gcs { bucket, .. }) => from_env(bucket, Use::BucketName).into_iter().collect(),
+    }
+}

@@ -1,0 +1,26 @@
+//! What the derive emits when the input has errors: the errors, plus an impl that stands in
+//! for the real one so that code calling `Config::load()` adds no errors of its own.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Error) -> TokenStream {
+    let errors = errors.to_compile_error();
+    let krate = krate.cloned().unwrap_or_else(|| quote!(::secrets_runtime));
+    let ident = &node.ident;
+    let (impl_generics, ty_generics, where_clause) = node.generics.split_for_impl();
+    quote! {
+        #errors
+        #[automatically_derived]
+        impl #impl_generics #krate::Secrets for #ident #ty_generics #where_clause {
+            fn load_from(
+                _: &#krate::Sources,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self, #krate::Error>,
+            > + ::core::marker::Send + '_ {
+                ::core::future::pending()
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! From the bytes a source produced to the field's type.
+//!
+//! The marker parameter lets one trait cover both the types this crate knows (`String`,
+//! `SecretString`, `Vec<u8>`, …) and every `FromStr` type without overlapping impls: each
+//! type has exactly one impl across all markers, so the compiler infers the marker.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use secrecy::{SecretSlice, SecretString};
+use zeroize::Zeroize;
+
+use crate::backend::SecretBytes;
+
+/// A field type that `#[derive(Secrets)]` can load.
+///
+/// Implemented for `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], every type
+/// that implements [`FromStr`] with a [`Display`] error (numbers, `bool`, `IpAddr`, your own),
+/// and `Option` of these. Implement it (with any marker type of your own) for other types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be loaded by `#[derive(Secrets)]`",
+    label = "unsupported field type",
+    note = "supported: String, SecretString, Vec<u8>, SecretSlice<u8>, any FromStr type whose error is Display, and Option of these",
+    note = "for another type, implement `secrets_runtime::FromSecret` for it"
+)]
+pub trait FromSecret<Marker>: Sized {
+    /// Converts the bytes read from the source.
+    ///
+    /// The error message is shown to operators: it must not contain the value.
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError>;
+
+    /// The value of a field whose source holds nothing: `None` (the default) makes that an
+    /// error; `Option<T>` returns `Some(None)`.
+    #[must_use]
+    fn when_absent() -> Option<Self> {
+        None
+    }
+}
+
+/// Why bytes could not become a field's type. Its message never holds the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertError {
+    message: String,
+}
+
+impl ConvertError {
+    /// An error with a message that describes the problem without quoting the value.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl Display for ConvertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+/// Marker types that keep the [`FromSecret`] impls apart. Name them only when writing an
+/// impl of your own would collide (it will not, with a marker type of your own).
+pub mod marker {
+    /// Types parsed with [`FromStr`](std::str::FromStr).
+    #[derive(Debug)]
+    pub enum Parsed {}
+    /// `SecretString`: UTF-8 text kept secret.
+    #[derive(Debug)]
+    pub enum Text {}
+    /// Raw bytes.
+    #[derive(Debug)]
+    pub enum Bytes {}
+    /// `Option<T>`, with the marker of `T`.
+    #[derive(Debug)]
+    pub struct Optional<M>(std::marker::PhantomData<M>, std::convert::Infallible);
+}
+
+fn into_text(bytes: SecretBytes) -> Result<String, ConvertError> {
+    let mut bytes = bytes;
+    String::from_utf8(std::mem::take(&mut *bytes)).map_err(|err| {
+        // The rejected bytes are the secret: wipe them before the error is dropped.
+        err.into_bytes().zeroize();
+        ConvertError::new("the value is not valid UTF-8")
+    })
+}
+
+impl<T> FromSecret<marker::Parsed> for T
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
+        let text = zeroize::Zeroizing::new(into_text(bytes)?);
+        text.parse()
+            .map_err(|err: T::Err| parse_error::<T>(&text, &err))
+    }
+}
+
+/// Says which type the text failed to parse as, with the parser's reason unless that reason
+/// quotes the text (some `FromStr` errors do, and the text may be a secret).
+fn parse_error<T>(text: &str, err: &dyn Display) -> ConvertError {
+    let ty = short_type_name(std::any::type_name::<T>());
+    if text.is_empty() {
+        return ConvertError::new(format!("the value is empty, not a valid {ty}"));
+    }
+    let mut reason = err.to_string();
+    if reason.contains(text) || reason.contains(text.trim()) {
+        reason.zeroize();
+        return ConvertError::new(format!("the value is not a valid {ty}"));
+    }
+    ConvertError::new(format!("the value is not a valid {ty}: {reason}"))
+}
+
+/// `core::net::ip_addr::IpAddr` → `IpAddr`, `alloc::vec::Vec<u8>` → `Vec<u8>`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment = String::new();
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            segment.clear();
+        } else if c.is_alphanumeric() || c == '_' {
+            segment.push(c);
+        } else {
+            out.push_str(&segment);
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&segment);
+    out
+}
+
+impl FromSecret<marker::Text> for SecretString {
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
+        into_text(bytes).map(SecretString::from)
+    }
+}
+
+impl FromSecret<marker::Bytes> for Vec<u8> {
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
+        let mut bytes = bytes;
+        Ok(std::mem::take(&mut *bytes))
+    }
+}
+
+impl FromSecret<marker::Bytes> for SecretSlice<u8> {
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
+        let mut bytes = bytes;
+        Ok(SecretSlice::from(std::mem::take(&mut *bytes)))
+    }
+}
+
+impl<T, M> FromSecret<marker::Optional<M>> for Option<T>
+where
+    T: FromSecret<M>,
+{
+    fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
+        T::from_secret(bytes).map(Some)
+    }
+
+    fn when_absent() -> Option<Self> {
+        Some(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn bytes(s: &str) -> SecretBytes {
+        SecretBytes::new(s.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn short_names() {
+        assert_eq!(short_type_name("core::net::ip_addr::IpAddr"), "IpAddr");
+        assert_eq!(short_type_name("alloc::vec::Vec<u8>"), "Vec<u8>");
+        assert_eq!(
+            short_type_name("core::option::Option<alloc::string::String>"),
+            "Option<String>"
+        );
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_value() {
+        struct Echo;
+        impl FromStr for Echo {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Err(format!("cannot use {s:?}"))
+            }
+        }
+        let err = <Echo as FromSecret<_>>::from_secret(bytes("hunter2"))
+            .err()
+            .unwrap();
+        assert_eq!(err.message(), "the value is not a valid Echo");
+        let err = <u16 as FromSecret<_>>::from_secret(bytes("70000")).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "the value is not a valid u16: number too large to fit in target type"
+        );
+        let err = <u16 as FromSecret<_>>::from_secret(bytes("")).unwrap_err();
+        assert_eq!(err.message(), "the value is empty, not a valid u16");
+    }
+
+    #[test]
+    fn text_and_bytes() {
+        let s = <SecretString as FromSecret<_>>::from_secret(bytes("s3cr3t")).unwrap();
+        assert_eq!(s.expose_secret(), "s3cr3t");
+        let bad = SecretBytes::new(vec![0xff, 0xfe]);
+        let err = <String as FromSecret<_>>::from_secret(bad.clone()).unwrap_err();
+        assert_eq!(err.message(), "the value is not valid UTF-8");
+        assert_eq!(
+            <Vec<u8> as FromSecret<_>>::from_secret(bad).unwrap(),
+            vec![0xff, 0xfe]
+        );
+        assert_eq!(<Option<u8> as FromSecret<_>>::when_absent(), Some(None));
+        assert_eq!(<u8 as FromSecret<_>>::when_absent(), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! The one error a failed load returns: every failed field, where it came from and why.
+//!
+//! Nothing in here ever holds a value read from a source: only field names, source
+//! descriptions built from names, and messages written by this crate or by a backend's
+//! error reply (which describes the request, never the plaintext).
+
+use std::fmt;
+
+/// What went wrong with one field, in broad classes a caller can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The source holds nothing for a required field: env var unset, JSON key absent.
+    Missing,
+    /// The source holds something that cannot become the field: bad base64, not UTF-8,
+    /// not JSON, not a number, a malformed name read from the environment.
+    Invalid,
+    /// The key service rejected the ciphertext: wrong key, corrupted or truncated.
+    Decrypt,
+    /// The key, bucket or object does not exist (or the caller may not know it does).
+    NotFound,
+    /// The caller's identity lacks the IAM permission to use the key or read the object.
+    PermissionDenied,
+    /// The backend could not answer in time: throttled, unavailable, timed out.
+    Unavailable,
+    /// The object is larger than the configured cap.
+    TooLarge,
+    /// A checksum of the reply did not match: the value was damaged on the way.
+    Integrity,
+    /// No backend is configured for a source the struct uses.
+    Unconfigured,
+    /// Anything else a backend reported.
+    Other,
+}
+
+/// One failed field of a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    field: &'static str,
+    source: String,
+    kind: ErrorKind,
+    message: String,
+}
+
+impl FieldError {
+    pub(crate) fn new(
+        field: &'static str,
+        source: String,
+        kind: ErrorKind,
+        message: String,
+    ) -> Self {
+        Self {
+            field,
+            source,
+            kind,
+            message,
+        }
+    }
+
+    /// The Rust field name.
+    #[must_use]
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// Where the value was to come from: `env DB_PASS`, `kms <key> via env DB_PASS`,
+    /// `gs://bucket/app1#password`.
+    #[must_use]
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The class of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Why it failed, in words.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.source, self.message)
+    }
+}
+
+/// A failed load: every field that failed, in declaration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    target: &'static str,
+    fields: Vec<FieldError>,
+}
+
+impl Error {
+    pub(crate) fn new(target: &'static str, fields: Vec<FieldError>) -> Self {
+        Self { target, fields }
+    }
+
+    /// The name of the struct that failed to load.
+    #[must_use]
+    pub fn target(&self) -> &'static str {
+        self.target
+    }
+
+    /// Every failed field, in declaration order.
+    #[must_use]
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
+
+    /// The failure of the named field, if it failed.
+    #[must_use]
+    pub fn field(&self, name: &str) -> Option<&FieldError> {
+        self.fields.iter().find(|e| e.field == name)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.fields.len();
+        let plural = if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "failed to load {}: {n} field{plural} failed",
+            self.target
+        )?;
+        for field in &self.fields {
+            write!(f, "\n  - {field}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What a backend (KMS, object store) reports when a request fails. Backends written by
+/// users return it too; its message must describe the request, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl BackendError {
+    /// A failure of the given class, with a message that names the resource and the cause.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The class of failure.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Why it failed, in words.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BackendError {}

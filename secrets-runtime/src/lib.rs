@@ -1,0 +1,85 @@
+//! Load credentials at boot in serverless Rust, declared on a struct and checked by the
+//! compiler.
+//!
+//! ```
+//! use secrets_runtime::{Secrets, SecretString, ExposeSecret, Sources};
+//! use secrets_runtime::memory::{MemoryKms, MemoryStore};
+//! use base64::prelude::*;
+//!
+//! #[derive(Secrets)]
+//! struct Config {
+//!     #[env(default = "8080")]
+//!     port: u16,
+//!     #[kms(key = "projects/p/locations/global/keyRings/r/cryptoKeys/k")]
+//!     db_pass: SecretString,
+//!     #[gcs(bucket = "my-bucket", object = "app1", key = "username")]
+//!     username: String,
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let kms = MemoryKms::new();
+//! let ciphertext = kms.encrypt("projects/p/locations/global/keyRings/r/cryptoKeys/k", b"s3cr3t");
+//! let sources = Sources::builder()
+//!     .env([("DB_PASS", BASE64_STANDARD.encode(&ciphertext))])
+//!     .kms(kms)
+//!     .gcs(MemoryStore::new().with_object("my-bucket", "app1", br#"{"username":"me"}"#.to_vec()))
+//!     .build();
+//! let config = Config::load_from(&sources).await?;
+//! assert_eq!(config.port, 8080);
+//! assert_eq!(config.db_pass.expose_secret(), "s3cr3t");
+//! assert_eq!(config.username, "me");
+//! # Ok::<(), secrets_runtime::Error>(()) }).unwrap();
+//! ```
+//!
+//! See the README for every attribute, the error a failed load prints, and the backends.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod aead;
+mod backend;
+mod convert;
+mod env;
+mod error;
+mod gcs;
+mod kms;
+mod load;
+mod loaded;
+pub mod local;
+pub mod memory;
+mod plan;
+mod sources;
+
+use std::future::Future;
+
+pub use backend::{BoxFuture, Kms, ObjectStore, SecretBytes};
+pub use convert::{ConvertError, FromSecret, marker};
+pub use error::{BackendError, Error, ErrorKind, FieldError};
+pub use gcs::DEFAULT_MAX_OBJECT_BYTES;
+pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
+/// Derives [`Secrets`] for a struct with named fields; see the crate docs for the attributes.
+pub use secrets_derive::Secrets;
+pub use sources::{Sources, SourcesBuilder};
+
+/// A struct whose fields are loaded at boot from env vars, KMS ciphertext and stored objects.
+///
+/// Derive it with `#[derive(Secrets)]`; implementing it by hand is possible but gains nothing.
+pub trait Secrets: Sized {
+    /// Loads every field from `sources`, all remote requests concurrently. On failure the
+    /// error lists every failed field.
+    fn load_from(sources: &Sources) -> impl Future<Output = Result<Self, Error>> + Send + '_;
+
+    /// Loads from the process environment with the backends it selects
+    /// ([`Sources::process`]).
+    fn load() -> impl Future<Output = Result<Self, Error>> + Send {
+        Self::load_from(Sources::process())
+    }
+}
+
+/// Not public API: what `#[derive(Secrets)]` expands to refers to these paths.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::load::fetch;
+    pub use crate::loaded::Loaded;
+    pub use crate::plan::{FieldSpec, NameRef, SourceSpec, StructSpec};
+}

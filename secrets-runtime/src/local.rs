@@ -1,0 +1,193 @@
+//! The local backend: a key ring and buckets in a directory, for development with no cloud.
+//!
+//! Select it for [`Secrets::load`](crate::Secrets::load) by setting `SECRETS_LOCAL_DIR` to a
+//! directory laid out as:
+//!
+//! ```text
+//! $SECRETS_LOCAL_DIR/
+//!   kms/projects/p/locations/global/keyRings/r/cryptoKeys/k.key   32 raw bytes, AES-256-GCM key
+//!   gcs/my-bucket/app1                                            object `app1` of `my-bucket`
+//! ```
+//!
+//! The bucket layout is the one `fake-gcs-server -data DIR` serves, so the same directory
+//! works with that emulator. Ciphertext is the in-memory key ring's format
+//! (`nonce || ciphertext || tag`, key name bound as associated data): it is not Cloud KMS
+//! ciphertext and Cloud KMS cannot decrypt it, nor the other way round.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::aead::{self, KeyBytes};
+use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
+use crate::gcs::{check_size, not_found};
+use crate::{BackendError, ErrorKind};
+
+/// The env var that selects the local backend for `load()` and names its directory.
+pub const DIR_ENV: &str = "SECRETS_LOCAL_DIR";
+
+/// A key ring of AES-256-GCM keys stored as files under `<dir>/kms/`.
+#[derive(Debug, Clone)]
+pub struct LocalKms {
+    root: PathBuf,
+}
+
+impl LocalKms {
+    /// The key ring under `<dir>/kms/`; nothing is read until a key is used.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            root: dir.into().join("kms"),
+        }
+    }
+
+    /// Creates the key `name` with a random value, unless it exists already.
+    pub fn create_key(&self, name: &str) -> Result<(), BackendError> {
+        let path = self.key_path(name)?;
+        if path.exists() {
+            return Ok(());
+        }
+        let parent = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
+        write_private(&path, aead::generate_key().as_slice()).map_err(|e| io_error(&path, &e))
+    }
+
+    /// Encrypts `plaintext` under the existing key `name`.
+    pub fn encrypt(&self, name: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
+        let key = self.load_key(name)?;
+        Ok(aead::seal(&key, name, plaintext))
+    }
+
+    fn key_path(&self, name: &str) -> Result<PathBuf, BackendError> {
+        // The name's shape (checked here) keeps the path inside the key ring: every segment
+        // is a plain id, never `..` or empty.
+        secrets_names::check_kms_key_name(name)
+            .map_err(|why| BackendError::new(ErrorKind::Invalid, why))?;
+        Ok(self.root.join(format!("{name}.key")))
+    }
+
+    fn load_key(&self, name: &str) -> Result<KeyBytes, BackendError> {
+        let path = self.key_path(name)?;
+        let mut key = KeyBytes::default();
+        let read = fs::File::open(&path).and_then(|mut file| {
+            file.read_exact(key.as_mut_slice())?;
+            // A key file of another length is not ours: refuse it rather than guess.
+            match file.read(&mut [0u8; 1])? {
+                0 => Ok(()),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "key file is not 32 bytes",
+                )),
+            }
+        });
+        match read {
+            Ok(()) => Ok(key),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(BackendError::new(
+                ErrorKind::NotFound,
+                format!("key {name} not found (no file {})", path.display()),
+            )),
+            Err(e) => Err(io_error(&path, &e)),
+        }
+    }
+}
+
+impl Kms for LocalKms {
+    fn decrypt<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        ready(
+            self.load_key(key)
+                .and_then(|bytes| aead::open(&bytes, key, ciphertext)),
+        )
+    }
+}
+
+/// Buckets stored as directories under `<dir>/gcs/`, one file per object.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    /// The buckets under `<dir>/gcs/`; nothing is read until an object is.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            root: dir.into().join("gcs"),
+        }
+    }
+
+    /// Writes (or replaces) an object, creating its bucket directory.
+    pub fn put(&self, bucket: &str, object: &str, bytes: &[u8]) -> Result<(), BackendError> {
+        let path = self.object_path(bucket, object)?;
+        let parent = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
+        write_private(&path, bytes).map_err(|e| io_error(&path, &e))
+    }
+
+    fn object_path(&self, bucket: &str, object: &str) -> Result<PathBuf, BackendError> {
+        let invalid = |why| BackendError::new(ErrorKind::Invalid, why);
+        secrets_names::check_bucket_name(bucket).map_err(invalid)?;
+        secrets_names::check_object_name(object).map_err(invalid)?;
+        // Object names may hold `/` (folders), but never a segment that leaves the bucket.
+        if object
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        {
+            return Err(invalid(format!(
+                "object name `{object}` has an empty, `.` or `..` segment, which the local backend cannot store"
+            )));
+        }
+        Ok(self.root.join(bucket).join(object))
+    }
+
+    fn read_now(
+        &self,
+        bucket: &str,
+        object: &str,
+        max_bytes: usize,
+    ) -> Result<SecretBytes, BackendError> {
+        let path = self.object_path(bucket, object)?;
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(not_found(bucket, object)),
+            Err(e) => return Err(io_error(&path, &e)),
+        };
+        let len = file.metadata().map_err(|e| io_error(&path, &e))?.len();
+        check_size(bucket, object, len, max_bytes)?;
+        let mut bytes = SecretBytes::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
+        // `take` bounds the read even if the file grows after the size check.
+        file.take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(&path, &e))?;
+        check_size(bucket, object, bytes.len() as u64, max_bytes)?;
+        Ok(bytes)
+    }
+}
+
+impl ObjectStore for LocalStore {
+    fn read<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        // Blocking file reads of a few KiB at boot: cheaper than a thread hop, and this
+        // backend is for development.
+        ready(self.read_now(bucket, object, max_bytes))
+    }
+}
+
+fn io_error(path: &Path, e: &io::Error) -> BackendError {
+    BackendError::new(ErrorKind::Other, format!("{}: {e}", path.display()))
+}
+
+/// Writes a file only its owner can read: it holds a key or a secret.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}

@@ -1,0 +1,195 @@
+//! In-memory backends, so that users can test their own configs with no cloud and no server.
+//!
+//! Both are cheap handles: clones share the same keys and objects, so a test can keep one
+//! handle to seed data and count requests while [`Sources`](crate::Sources) holds another.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::aead::{self, KeyBytes};
+use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
+use crate::gcs::{check_size, not_found};
+use crate::{BackendError, ErrorKind};
+
+/// A key ring in memory: real AES-256-GCM, one random key per key name, made on first use.
+///
+/// ```
+/// use secrets_runtime::memory::MemoryKms;
+/// let kms = MemoryKms::new();
+/// let ciphertext = kms.encrypt("projects/p/locations/global/keyRings/r/cryptoKeys/k", b"s3cr3t");
+/// assert_ne!(&ciphertext[..], b"s3cr3t");
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryKms {
+    inner: Arc<KmsInner>,
+}
+
+#[derive(Default)]
+struct KmsInner {
+    keys: Mutex<HashMap<String, KeyBytes>>,
+    decrypts: AtomicUsize,
+}
+
+impl MemoryKms {
+    /// An empty key ring.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Encrypts `plaintext` under `key`, creating the key if it is new.
+    pub fn encrypt(&self, key: &str, plaintext: &[u8]) -> Vec<u8> {
+        let mut keys = self
+            .inner
+            .keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let key_bytes = keys
+            .entry(key.to_owned())
+            .or_insert_with(aead::generate_key);
+        aead::seal(key_bytes, key, plaintext)
+    }
+
+    /// How many decrypt requests this key ring (and its clones) has answered.
+    #[must_use]
+    pub fn decrypt_count(&self) -> usize {
+        self.inner.decrypts.load(Ordering::SeqCst)
+    }
+
+    fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
+        self.inner.decrypts.fetch_add(1, Ordering::SeqCst);
+        let keys = self
+            .inner
+            .keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let key_bytes = keys.get(key).ok_or_else(|| {
+            BackendError::new(ErrorKind::NotFound, format!("key {key} not found"))
+        })?;
+        aead::open(key_bytes, key, ciphertext)
+    }
+}
+
+impl Kms for MemoryKms {
+    fn decrypt<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        ready(self.decrypt_now(key, ciphertext))
+    }
+}
+
+impl fmt::Debug for MemoryKms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys = self
+            .inner
+            .keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut names: Vec<&String> = keys.keys().collect();
+        names.sort();
+        f.debug_struct("MemoryKms")
+            .field("keys", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Buckets of objects in memory.
+///
+/// ```
+/// use secrets_runtime::memory::MemoryStore;
+/// let gcs = MemoryStore::new().with_object("my-bucket", "app1", br#"{"username":"u"}"#.to_vec());
+/// assert_eq!(gcs.read_count(), 0);
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<StoreInner>,
+}
+
+#[derive(Default)]
+struct StoreInner {
+    objects: Mutex<HashMap<(String, String), Arc<[u8]>>>,
+    reads: AtomicUsize,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) an object and returns the store, for building one in an expression.
+    #[must_use]
+    pub fn with_object(self, bucket: &str, object: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.insert(bucket, object, bytes);
+        self
+    }
+
+    /// Adds (or replaces) an object; every clone of this store sees it.
+    pub fn insert(&self, bucket: &str, object: &str, bytes: impl Into<Vec<u8>>) {
+        let mut objects = self
+            .inner
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        objects.insert((bucket.to_owned(), object.to_owned()), bytes.into().into());
+    }
+
+    /// How many read requests this store (and its clones) has answered.
+    #[must_use]
+    pub fn read_count(&self) -> usize {
+        self.inner.reads.load(Ordering::SeqCst)
+    }
+
+    fn read_now(
+        &self,
+        bucket: &str,
+        object: &str,
+        max_bytes: usize,
+    ) -> Result<SecretBytes, BackendError> {
+        self.inner.reads.fetch_add(1, Ordering::SeqCst);
+        let objects = self
+            .inner
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let bytes = objects
+            .get(&(bucket.to_owned(), object.to_owned()))
+            .ok_or_else(|| not_found(bucket, object))?;
+        check_size(bucket, object, bytes.len() as u64, max_bytes)?;
+        Ok(SecretBytes::new(bytes.to_vec()))
+    }
+}
+
+impl ObjectStore for MemoryStore {
+    fn read<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        ready(self.read_now(bucket, object, max_bytes))
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let objects = self
+            .inner
+            .objects
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut names: Vec<String> = objects
+            .keys()
+            .map(|(b, o)| format!("gs://{b}/{o}"))
+            .collect();
+        names.sort();
+        f.debug_struct("MemoryStore")
+            .field("objects", &names)
+            .finish_non_exhaustive()
+    }
+}
