@@ -65,7 +65,9 @@ pub fn check_kms_key_name(name: &str) -> Result<(), String> {
 /// A project, location, key ring or key id: non-empty, at most 63 characters, from the set
 /// Cloud KMS allows (`:` and `.` appear in domain-scoped project ids).
 fn is_resource_id(id: &str) -> bool {
+    // `.` and `..` would be path segments to the local backend, which stores keys as files.
     !id.is_empty()
+        && id.chars().any(|c| c != '.')
         && id.len() <= 63
         && id
             .chars()
@@ -169,6 +171,8 @@ mod tests {
             "projects//locations/global/keyRings/r/cryptoKeys/k",
             "projects/p/locations/global/keyRings/r/cryptoKeys/k/",
             "projects/p/locations/glo bal/keyRings/r/cryptoKeys/k",
+            "projects/../locations/global/keyRings/r/cryptoKeys/k",
+            "projects/p/locations/global/keyRings/./cryptoKeys/k",
         ] {
             assert!(check_kms_key_name(bad).is_err(), "{bad}");
         }

@@ -29,24 +29,36 @@ pub(crate) enum Resolved {
     Failed(BackendError),
 }
 
-/// Reads the ciphertext and the key name; returns the field's source description too.
-pub(crate) fn resolve(env: &Env, var: &str, key: &NameRef) -> (String, Resolved) {
-    let origin = |key: &str| format!("kms {key} via env {var}");
+/// Reads the ciphertext and the key name; returns the field's source description too, with
+/// the key name as read whenever it could be read.
+pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Resolved) {
+    let key = env.resolve_name(
+        key_ref,
+        "the KMS key name",
+        secrets_names::check_kms_key_name,
+    );
+    let shown = match &key {
+        Ok(key) => key.clone(),
+        Err(_) => key_ref.describe(),
+    };
+    (format!("kms {shown} via env {var}"), request(env, var, key))
+}
+
+fn request(env: &Env, var: &str, key: Result<String, BackendError>) -> Resolved {
     let ciphertext = match env.get(var) {
         Ok(Some(text)) => text,
+        // Unset ciphertext is absence (an `Option` field is `None`) whatever the key.
         Ok(None) => {
-            let why = BackendError::new(ErrorKind::Missing, format!("env {var} is not set"));
-            return (origin(&key.describe()), Resolved::Absent(why));
+            return Resolved::Absent(BackendError::new(
+                ErrorKind::Missing,
+                format!("env {var} is not set"),
+            ));
         }
-        Err(why) => return (origin(&key.describe()), Resolved::Failed(why)),
+        Err(why) => return Resolved::Failed(why),
     };
-    let ciphertext = match decode(var, &ciphertext) {
-        Ok(bytes) => bytes,
-        Err(why) => return (origin(&key.describe()), Resolved::Failed(why)),
-    };
-    match env.resolve_name(key, "the KMS key name", secrets_names::check_kms_key_name) {
-        Ok(key) => (origin(&key), Resolved::Decrypt(Decrypt { key, ciphertext })),
-        Err(why) => (origin(&key.describe()), Resolved::Failed(why)),
+    match (decode(var, &ciphertext), key) {
+        (Ok(ciphertext), Ok(key)) => Resolved::Decrypt(Decrypt { key, ciphertext }),
+        (Err(why), _) | (_, Err(why)) => Resolved::Failed(why),
     }
 }
 

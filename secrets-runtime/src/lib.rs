@@ -67,10 +67,12 @@ pub use sources::{Sources, SourcesBuilder};
 pub trait Secrets: Sized {
     /// Loads every field from `sources`, all remote requests concurrently. On failure the
     /// error lists every failed field.
+    #[must_use = "the load happens when the future is awaited"]
     fn load_from(sources: &Sources) -> impl Future<Output = Result<Self, Error>> + Send + '_;
 
     /// Loads from the process environment with the backends it selects
     /// ([`Sources::process`]).
+    #[must_use = "the load happens when the future is awaited"]
     fn load() -> impl Future<Output = Result<Self, Error>> + Send {
         Self::load_from(Sources::process())
     }

@@ -109,9 +109,12 @@ pub struct MemoryStore {
     inner: Arc<StoreInner>,
 }
 
+/// Objects by (bucket, object name).
+type Objects = HashMap<(String, String), Arc<[u8]>>;
+
 #[derive(Default)]
 struct StoreInner {
-    objects: Mutex<HashMap<(String, String), Arc<[u8]>>>,
+    objects: Mutex<Objects>,
     reads: AtomicUsize,
 }
 

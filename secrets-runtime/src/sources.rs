@@ -56,7 +56,6 @@ const NO_BACKEND_IN_ENV: &str = "set SECRETS_LOCAL_DIR to use the local backend 
 
 impl Sources {
     /// A builder that starts from the process environment and no backends.
-    #[must_use]
     pub fn builder() -> SourcesBuilder {
         SourcesBuilder {
             sources: Sources {

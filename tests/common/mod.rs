@@ -1,0 +1,53 @@
+//! Shared by the top-level tests: key names, seeded backends, and the leak assertion.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use base64::prelude::*;
+use secrets_runtime::memory::{MemoryKms, MemoryStore};
+
+pub const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
+pub const OTHER_KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/other";
+pub const BUCKET: &str = "my-bucket";
+
+/// The secrets the seeded sources hold; no output may ever contain one of them.
+pub const DB_PASS: &str = "db-pass-Zq8!xK";
+pub const API_TOKEN: &str = "api-token-7Hw2pR";
+pub const APP_PASSWORD: &str = "app-password-Lm3sV9";
+pub const CERT: &[u8] =
+    b"-----BEGIN CERTIFICATE-----\ncert-body-Pq4tYb\n-----END CERTIFICATE-----\n";
+
+pub fn b64(bytes: &[u8]) -> String {
+    BASE64_STANDARD.encode(bytes)
+}
+
+/// The seed case: object `app1` with `username` and `password`, plus a certificate.
+pub fn store() -> MemoryStore {
+    MemoryStore::new()
+        .with_object(
+            BUCKET,
+            "app1",
+            format!(
+                r#"{{"username":"my-user","password":"{APP_PASSWORD}","port":5432,"tls":true}}"#
+            ),
+        )
+        .with_object("certs", "tls.pem", CERT)
+}
+
+/// Panics if `text` contains any secret (or its base64), naming where it was found.
+pub fn assert_no_secret(what: &str, text: &str) {
+    for secret in [DB_PASS, API_TOKEN, APP_PASSWORD, "cert-body-Pq4tYb"] {
+        assert!(!text.contains(secret), "{what} leaks a secret: {text}");
+        assert!(
+            !text.contains(&b64(secret.as_bytes())),
+            "{what} leaks a secret's base64: {text}"
+        );
+    }
+}
+
+/// Env with the ciphertext of `DB_PASS` under `KEY`, made by `kms`.
+pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
+    vec![
+        ("DB_PASS".into(), b64(&kms.encrypt(KEY, DB_PASS.as_bytes()))),
+        ("KMS_CRYPTO_KEY_ID".into(), KEY.into()),
+        ("STORAGE_BUCKET".into(), BUCKET.into()),
+    ]
+}

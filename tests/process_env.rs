@@ -1,0 +1,155 @@
+//! `Secrets::load()` reads the process environment and picks its backends from it. Each case
+//! runs this binary again as a child with the environment a deployed function would have.
+
+#![allow(dead_code)] // the child reads only some fields
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{APP_PASSWORD, BUCKET, DB_PASS, KEY, assert_no_secret, b64};
+use secrets_runtime::local::{self, LocalKms, LocalStore};
+use secrets_runtime::{ExposeSecret, SecretString, Secrets};
+
+/// Set in the child: which case to run.
+const CHILD: &str = "SECRETS_TEST_CHILD";
+
+#[derive(Secrets)]
+struct Config {
+    #[env(default = "8080")]
+    port: u16,
+    #[kms]
+    db_pass: SecretString,
+    #[gcs(object = "app1", key = "username")]
+    username: String,
+    #[gcs(object = "app1", key = "password")]
+    password: SecretString,
+}
+
+fn main() {
+    if std::env::var_os(CHILD).is_some() {
+        child();
+        return;
+    }
+    let cases: [(&str, fn()); 3] = [
+        (
+            "load_uses_the_local_backend_named_by_the_env",
+            local_backend,
+        ),
+        (
+            "load_without_a_backend_names_the_env_var_to_set",
+            no_backend,
+        ),
+        ("load_reports_a_missing_local_object", missing_object),
+    ];
+    for (name, case) in cases {
+        case();
+        println!("test {name} ... ok");
+    }
+    println!("\n{} passed, 0 failed", cases.len());
+}
+
+/// The function's boot: load, then print what a test may see (no secret).
+fn child() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    match runtime.block_on(Config::load()) {
+        Ok(config) => println!(
+            "loaded port={} username={} db_pass_ok={} password_ok={}",
+            config.port,
+            config.username,
+            config.db_pass.expose_secret() == DB_PASS,
+            config.password.expose_secret() == APP_PASSWORD,
+        ),
+        Err(error) => println!("{error}"),
+    }
+}
+
+fn run_child(env: &[(&str, &str)]) -> String {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(std::env::current_exe().unwrap())
+        .env_clear()
+        .env(CHILD, "1")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(stdout).unwrap();
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert!(status.success(), "child failed: {stdout}{stderr}");
+    assert_no_secret("child output", &format!("{stdout}{stderr}"));
+    stdout
+}
+
+/// A local backend directory with the seed data; returns it with the ciphertext of `DB_PASS`.
+fn seeded() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let kms = LocalKms::new(dir.path());
+    kms.create_key(KEY).unwrap();
+    let ciphertext = b64(&kms.encrypt(KEY, DB_PASS.as_bytes()).unwrap());
+    let object = format!(r#"{{"username":"my-user","password":"{APP_PASSWORD}"}}"#);
+    LocalStore::new(dir.path())
+        .put(BUCKET, "app1", object.as_bytes())
+        .unwrap();
+    (dir, ciphertext)
+}
+
+fn local_backend() {
+    let (dir, ciphertext) = seeded();
+    let out = run_child(&[
+        (local::DIR_ENV, dir.path().to_str().unwrap()),
+        ("DB_PASS", &ciphertext),
+        ("KMS_CRYPTO_KEY_ID", KEY),
+        ("STORAGE_BUCKET", BUCKET),
+    ]);
+    assert_eq!(
+        out.trim(),
+        "loaded port=8080 username=my-user db_pass_ok=true password_ok=true"
+    );
+}
+
+fn no_backend() {
+    let (_dir, ciphertext) = seeded();
+    let out = run_child(&[
+        ("DB_PASS", &ciphertext),
+        ("KMS_CRYPTO_KEY_ID", KEY),
+        ("STORAGE_BUCKET", BUCKET),
+    ]);
+    assert!(
+        out.starts_with("failed to load Config: 3 fields failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("db_pass (kms {KEY} via env DB_PASS): no KMS backend is configured; set SECRETS_LOCAL_DIR")),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "username (gs://my-bucket/app1#username): no Cloud Storage backend is configured"
+        ),
+        "{out}"
+    );
+}
+
+fn missing_object() {
+    let (dir, ciphertext) = seeded();
+    let out = run_child(&[
+        (local::DIR_ENV, dir.path().to_str().unwrap()),
+        ("DB_PASS", &ciphertext),
+        ("KMS_CRYPTO_KEY_ID", KEY),
+        ("STORAGE_BUCKET", "other-bucket"),
+    ]);
+    assert!(
+        out.starts_with("failed to load Config: 2 fields failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "username (gs://other-bucket/app1#username): object gs://other-bucket/app1 not found"
+        ),
+        "{out}"
+    );
+}
