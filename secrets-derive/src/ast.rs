@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
 
-use crate::attr::{self, SourceAttr};
+use crate::attr::{self, Keys, SourceAttr};
 use crate::ctxt::Ctxt;
 
 /// The env var that names the KMS key when a field gives no `key`.
@@ -27,7 +27,9 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     /// The source attributes as written; the first one is the field's source.
     pub attrs: Vec<SourceAttr<'a>>,
-    /// `None` when the field has no source attribute.
+    /// `None` when the field has no source attribute, or when its attribute had a key that
+    /// could not be read: that is reported already, and filling in defaults for what the
+    /// attribute seems to leave out would report guesses (see `SourceAttr::complete`).
     pub source: Option<Source>,
 }
 
@@ -98,7 +100,7 @@ impl<'a> Input<'a> {
         if !node.generics.params.is_empty() {
             cx.error_spanned_by(
                 &node.generics,
-                "`#[derive(Secrets)]` does not support generic parameters",
+                "`#[derive(Secrets)]` does not support generic parameters; give each field a concrete type",
             );
         }
         let container = attr::container(cx, &node.attrs);
@@ -111,6 +113,7 @@ impl<'a> Input<'a> {
                 let attrs = attr::sources(cx, &field.attrs);
                 let source = attrs
                     .first()
+                    .filter(|first| first.complete)
                     .map(|first| defaults.resolve(cx, ident, first));
                 Some(Field {
                     ident,
@@ -182,17 +185,19 @@ impl Defaults {
     }
 
     fn resolve(&self, cx: &Ctxt, ident: &Ident, attr: &SourceAttr) -> Source {
-        match attr {
-            SourceAttr::Env { name, default, .. } => Source::Env {
+        // The container-wide var of a field that names none, blamed on this field's use of it.
+        let container_var = |name: &str| {
+            NameRef::Env(EnvVar {
+                name: name.to_owned(),
+                span: attr.attr.path().span(),
+            })
+        };
+        match &attr.keys {
+            Keys::Env { name, default } => Source::Env {
                 var: self.env_var(cx, ident, name.as_ref(), "#[env(name = \"...\")]"),
                 default: default.clone(),
             },
-            SourceAttr::Kms {
-                env,
-                key,
-                key_env,
-                attr,
-            } => Source::Kms {
+            Keys::Kms { env, key, key_env } => Source::Kms {
                 var: self.env_var(cx, ident, env.as_ref(), "#[kms(env = \"...\")]"),
                 key: match (key, key_env) {
                     (Some(key), _) => NameRef::Literal(key.value()),
@@ -200,19 +205,14 @@ impl Defaults {
                         name: var.value(),
                         span: var.span(),
                     }),
-                    // The container-wide var, blamed on this field's use of it.
-                    (None, None) => NameRef::Env(EnvVar {
-                        name: self.kms_key_env.clone(),
-                        span: attr.path().span(),
-                    }),
+                    (None, None) => container_var(&self.kms_key_env),
                 },
             },
-            SourceAttr::Gcs {
-                bucket,
-                bucket_env,
+            Keys::Gcs {
                 object,
                 key,
-                attr,
+                bucket,
+                bucket_env,
             } => Source::Gcs {
                 bucket: match (bucket, bucket_env) {
                     (Some(bucket), _) => NameRef::Literal(bucket.value()),
@@ -220,10 +220,7 @@ impl Defaults {
                         name: var.value(),
                         span: var.span(),
                     }),
-                    (None, None) => NameRef::Env(EnvVar {
-                        name: self.bucket_env.clone(),
-                        span: attr.path().span(),
-                    }),
+                    (None, None) => container_var(&self.bucket_env),
                 },
                 object: object.as_ref().map(LitStr::value).unwrap_or_default(),
                 key: key.as_ref().map(LitStr::value),

@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::Span;
-
 use crate::ast::{EnvVar, Field, Input, NameRef, Source};
+use crate::attr::Keys;
 use crate::ctxt::Ctxt;
 
 pub fn check(cx: &Ctxt, input: &Input) {
@@ -26,13 +25,13 @@ fn one_source(cx: &Ctxt, field: &Field) {
             ),
         ),
         [first, rest @ ..] => {
-            let first_kind = kind_of(first.attr());
+            let first_kind = kind_of(first.attr);
             for extra in rest {
                 cx.error_spanned_by(
-                    extra.attr(),
+                    extra.attr,
                     format!(
                         "field `{name}` already reads from `#[{first_kind}]`; a field has exactly one source, remove `#[{}]`",
-                        kind_of(extra.attr())
+                        kind_of(extra.attr)
                     ),
                 );
             }
@@ -48,11 +47,13 @@ fn kind_of(attr: &syn::Attribute) -> String {
 }
 
 /// An unset env var already loads as `None` into an `Option`: a default would contradict it.
+/// Read from the attribute, not the resolved source, so it holds even when another key of
+/// the attribute was misspelled.
 fn no_default_on_option(cx: &Ctxt, field: &Field) {
-    if let Some(Source::Env {
+    if let Some(Keys::Env {
         default: Some(default),
         ..
-    }) = &field.source
+    }) = field.attrs.first().map(|first| &first.keys)
     {
         if field.is_option() {
             cx.error_spanned_by(
@@ -80,24 +81,29 @@ impl Use<'_> {
             Self::BucketName => "a bucket name",
         }
     }
+}
 
-    /// Two uses of one var that cannot both be right. Plain text, key names and bucket names
-    /// are all the var's text as is, so they may share a var.
-    fn conflict(&self, other: &Use) -> Option<&'static str> {
-        match (self, other) {
-            (Use::Ciphertext { key: a }, Use::Ciphertext { key: b }) => {
-                (!same_name(a, b)).then_some("it is decrypted with two different keys")
-            }
-            (Use::Ciphertext { .. }, _) | (_, Use::Ciphertext { .. }) => {
-                Some("it is read both as ciphertext and as text")
-            }
-            (Use::Plain { default: a }, Use::Plain { default: b })
-                if a.is_some() && b.is_some() && a != b =>
-            {
-                Some("it has two different defaults")
-            }
-            _ => None,
+/// Why env `var` cannot be used `here` as well as it is used `first` (by the field `other`
+/// names), or `None` when both can be right. Plain text, key names and bucket
+/// names are all the var's text as is, so they may share a var.
+fn conflict(var: &str, first: &Use, here: &Use, other: &str) -> Option<String> {
+    match (first, here) {
+        (Use::Ciphertext { key: a }, Use::Ciphertext { key: b }) => (!same_name(a, b)).then(|| {
+            format!(
+                "env `{var}` is decrypted here with another KMS key than for {other}; use the same key for both, or another env var"
+            )
+        }),
+        (Use::Ciphertext { .. }, _) | (_, Use::Ciphertext { .. }) => Some(format!(
+            "env `{var}` is read as {} here but as {} by {other}; read each from its own env var",
+            here.describe(),
+            first.describe()
+        )),
+        (Use::Plain { default: Some(a) }, Use::Plain { default: Some(b) }) if a != b => {
+            Some(format!(
+                "env `{var}` defaults to `{b}` here but to `{a}` for {other}; give both the same default, or a default to one only"
+            ))
         }
+        _ => None,
     }
 }
 
@@ -111,26 +117,22 @@ fn same_name(a: &NameRef, b: &NameRef) -> bool {
 
 /// Every env var is read in one consistent way by all fields that read it.
 fn env_vars_agree(cx: &Ctxt, input: &Input) {
-    let mut first_use: HashMap<&str, (String, Use, Span)> = HashMap::new();
+    let mut first_use: HashMap<&str, (String, Use)> = HashMap::new();
     for field in &input.fields {
+        let name = field.name();
         for (var, usage) in uses(field) {
-            match first_use.get(var.name.as_str()) {
-                None => {
-                    first_use.insert(&var.name, (field.name(), usage, var.span));
-                }
-                Some((first_field, first, _)) => {
-                    if let Some(why) = first.conflict(&usage) {
-                        cx.syn_error(syn::Error::new(
-                            var.span,
-                            format!(
-                                "env `{}` is read as {} here and as {} by field `{first_field}`: {why}",
-                                var.name,
-                                usage.describe(),
-                                first.describe()
-                            ),
-                        ));
-                    }
-                }
+            let Some((first_field, first)) = first_use.get(var.name.as_str()) else {
+                first_use.insert(&var.name, (name.clone(), usage));
+                continue;
+            };
+            // One field can use a var twice: `#[kms(env = "A", key_env = "A")]`.
+            let other = if *first_field == name {
+                "this same field".to_owned()
+            } else {
+                format!("field `{first_field}`")
+            };
+            if let Some(message) = conflict(&var.name, first, &usage, &other) {
+                cx.syn_error(syn::Error::new(var.span, message));
             }
         }
     }

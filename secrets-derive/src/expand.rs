@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::DeriveInput;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::ast::{EnvVar, Field, Input, NameRef, Source};
@@ -33,7 +34,7 @@ fn expand(input: &Input) -> TokenStream {
     let krate = &input.krate;
     let private = quote!(#krate::__private);
     let ident = input.ident;
-    let name = ident.to_string();
+    let name = ident.unraw().to_string();
     let specs = input.fields.iter().map(|field| field_spec(&private, field));
     let vars: Vec<_> = (0..input.fields.len())
         .map(|i| format_ident!("__field{}", i))
@@ -45,8 +46,11 @@ fn expand(input: &Input) -> TokenStream {
         .enumerate()
         .map(|(index, (field, var))| {
             let ty = field.ty;
-            // Spanned on the type, so an unsupported type is reported on the user's field.
-            quote_spanned!(ty.span()=> let #var = __loaded.take::<#ty, _>(#index);)
+            // The call is spanned on the type, so an unsupported type is reported on the
+            // user's field. The locals are not: a span carries the hygiene of its tokens, and
+            // a type passed into a `macro_rules!` as `tt` would not see `__loaded`.
+            let take = quote_spanned!(ty.span()=> #private::Loaded::take::<#ty, _>);
+            quote!(let #var = #take(&mut __loaded, #index);)
         });
     let idents = input.fields.iter().map(|field| field.ident);
     quote! {
@@ -114,8 +118,8 @@ fn name_ref(private: &TokenStream, name: &NameRef) -> TokenStream {
 }
 
 fn option(value: Option<TokenStream>) -> TokenStream {
-    match value {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
-    }
+    value.map_or_else(
+        || quote!(::core::option::Option::None),
+        |value| quote!(::core::option::Option::Some(#value)),
+    )
 }

@@ -3,13 +3,23 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::DeriveInput;
+use syn::{DeriveInput, parse_quote};
 
 pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     let krate = krate.cloned().unwrap_or_else(|| quote!(::secrets_runtime));
     let ident = &node.ident;
-    let (impl_generics, ty_generics, where_clause) = node.generics.split_for_impl();
+    let mut generics = node.generics.clone();
+    if !generics.params.is_empty() {
+        // The trait's future must outlive the `&Sources` it is given. The stub's future
+        // holds `Self`, which a generic input cannot promise for every lifetime: without
+        // this bound the stub would add an error of its own to the one reported.
+        generics
+            .make_where_clause()
+            .predicates
+            .push(parse_quote!(Self: 'static));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #errors
         #[automatically_derived]

@@ -122,9 +122,9 @@ fn conflicting_env_uses() {
     assert_eq!(
         errors(&input),
         [
-            "env `TOKEN` is read as plain text here and as KMS ciphertext by field `token`: it is read both as ciphertext and as text",
-            "env `MODE` is read as plain text here and as plain text by field `mode`: it has two different defaults",
-            "env `TOKEN` is read as KMS ciphertext here and as KMS ciphertext by field `token`: it is decrypted with two different keys",
+            "env `TOKEN` is read as plain text here but as KMS ciphertext by field `token`; read each from its own env var",
+            "env `MODE` defaults to `b` here but to `a` for field `mode`; give both the same default, or a default to one only",
+            "env `TOKEN` is decrypted here with another KMS key than for field `token`; use the same key for both, or another env var",
         ]
     );
 }
@@ -180,13 +180,68 @@ fn names_are_checked_where_written() {
     assert_eq!(
         errors(&input),
         [
-            "prefix `9` must start with a letter or `_`",
+            "prefix `9` must start with an ASCII letter or `_`",
             "env var name is empty",
             "bucket name `Bad_Bucket` contains `B`; use lowercase letters, digits, `-`, `_` and `.`",
-            "the bucket is named twice; give either the name or the env var that holds it",
-            "env var name `X-Y` contains `-`; use only letters, digits and `_`",
-            "duplicate env attribute `name`",
+            "`bucket` and `bucket_env` both name the bucket; keep one of them",
+            "env var name `X-Y` contains `-`; use only ASCII letters, digits and `_`",
+            "duplicate env attribute `name`; keep one",
             "`default` takes a string literal: `default = \"...\"`",
+        ]
+    );
+}
+
+#[test]
+fn one_var_used_twice_by_one_field() {
+    let input: DeriveInput = parse_quote! {
+        struct Config {
+            #[kms(env = "A", key_env = "A")] a: String,
+        }
+    };
+    assert_eq!(
+        errors(&input),
+        [
+            "env `A` is read as a KMS key name here but as KMS ciphertext by this same field; read each from its own env var"
+        ]
+    );
+}
+
+#[test]
+fn container_keys_are_given_once_across_attributes() {
+    let input: DeriveInput = parse_quote! {
+        #[secrets(prefix = "APP_")]
+        #[secrets(kms_key_env = "KEY_ID", prefix = "SVC_")]
+        struct Config {
+            #[env] a: String,
+        }
+    };
+    assert_eq!(
+        errors(&input),
+        ["duplicate secrets attribute `prefix`; keep one"]
+    );
+}
+
+/// A misspelled key is one error, not also the errors of its absence: a missing object, a
+/// field name that makes no env var name, a conflict with the var the name defaults to.
+#[test]
+fn a_misspelled_key_is_not_also_reported_missing() {
+    let input: DeriveInput = parse_quote! {
+        struct Config {
+            #[gcs(objct = "app1")] a: String,
+            #[env(nmae = "X")] café: String,
+            #[kms(env = "DB_PASS")] b: String,
+            #[env(nmae = "PASS")] db_pass: String,
+            #[env(name, default = "x")] c: Option<String>,
+        }
+    };
+    assert_eq!(
+        errors(&input),
+        [
+            "unknown gcs attribute `objct`; did you mean `object`? expected `object`, `key`, `bucket` or `bucket_env`",
+            "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
+            "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
+            "`name` takes a value: `name = \"...\"`",
+            "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
         ]
     );
 }

@@ -18,7 +18,7 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
     };
     if !(first.is_ascii_alphabetic() || first == '_') {
         return Err(format!(
-            "env var name `{name}` must start with a letter or `_`"
+            "env var name `{name}` must start with an ASCII letter or `_`"
         ));
     }
     if let Some(bad) = name
@@ -26,7 +26,7 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
     {
         return Err(format!(
-            "env var name `{name}` contains `{bad}`; use only letters, digits and `_`"
+            "env var name `{name}` contains `{bad}`; use only ASCII letters, digits and `_`"
         ));
     }
     Ok(())

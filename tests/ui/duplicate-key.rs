@@ -1,0 +1,9 @@
+use secrets_runtime::Secrets;
+
+#[derive(Secrets)]
+struct Config {
+    #[env(name = "PORT", name = "HTTP_PORT")]
+    port: u16,
+}
+
+fn main() {}

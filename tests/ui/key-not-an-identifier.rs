@@ -1,0 +1,9 @@
+use secrets_runtime::Secrets;
+
+#[derive(Secrets)]
+struct Config {
+    #[env(::name = "HOST")]
+    host: String,
+}
+
+fn main() {}

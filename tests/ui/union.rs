@@ -1,0 +1,9 @@
+use secrets_runtime::Secrets;
+
+#[derive(Secrets)]
+union Config {
+    port: u16,
+    flags: u32,
+}
+
+fn main() {}
