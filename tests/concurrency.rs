@@ -39,7 +39,7 @@ impl ObjectStore for Gated<MemoryStore> {
         bucket: &'a str,
         object: &'a str,
         max: usize,
-    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
         Box::pin(async move {
             self.barrier.wait().await;
             self.inner.read(bucket, object, max).await

@@ -68,7 +68,7 @@ async fn every_failed_field_is_named_in_one_error() {
             "db_pass",
             format!("kms {key} via env DB_PASS"),
             ErrorKind::Invalid,
-            "env DB_PASS is not base64 ciphertext (bad character at offset 9)".into(),
+            "env DB_PASS is not base64 ciphertext (bad character at line 1 column 11)".into(),
         ),
         (
             "api_token",
@@ -171,7 +171,7 @@ async fn names_read_at_boot_are_checked_like_literals() {
         (app.kind(), app.message()),
         (
             ErrorKind::Missing,
-            "env STORAGE_BUCKET is empty (the bucket name)"
+            "env STORAGE_BUCKET is blank (the bucket name)"
         )
     );
     assert_eq!(
@@ -235,4 +235,75 @@ async fn objects_over_the_cap_and_not_json_fail_their_fields() {
         "key `db` holds a JSON object; expected a string, number or boolean"
     );
     assert_no_secret("Display", &err.to_string());
+}
+
+#[derive(Debug, Secrets)]
+struct Absence {
+    #[env]
+    level: Option<u8>,
+    #[env(default = "info")]
+    mode: String,
+    #[kms]
+    webhook: Option<SecretString>,
+    #[gcs(object = "app1", key = "nickname")]
+    nickname: Option<String>,
+    #[gcs(object = "app1", key = "manager")]
+    manager: Option<String>,
+    #[gcs(object = "missing")]
+    extra: Option<Vec<u8>>,
+}
+
+#[tokio::test]
+async fn empty_env_vars_null_keys_and_missing_objects_are_absence() {
+    let gcs = store().with_object(BUCKET, "app1", r#"{"username":"u","manager":null}"#);
+    let env = [
+        ("LEVEL", ""),
+        ("MODE", ""),
+        ("WEBHOOK", ""),
+        ("STORAGE_BUCKET", BUCKET),
+    ];
+    let sources = Sources::builder().env(env).gcs(gcs).build();
+    let loaded = Absence::load_from(&sources).await.unwrap();
+    assert_eq!(loaded.level, None, "an empty env var is unset");
+    assert_eq!(loaded.mode, "info", "an empty env var takes the default");
+    assert!(
+        loaded.webhook.is_none(),
+        "empty ciphertext is unset; no KMS needed"
+    );
+    assert_eq!(
+        (loaded.nickname, loaded.manager, loaded.extra),
+        (None, None, None)
+    );
+}
+
+#[tokio::test]
+async fn absence_is_an_error_for_required_fields_and_a_missing_bucket_always() {
+    #[derive(Secrets)]
+    struct Required {
+        #[env]
+        level: u8,
+        #[gcs(object = "app1", key = "manager")]
+        manager: String,
+        #[gcs(bucket = "no-such-bucket", object = "app1")]
+        optional_but_bucket_missing: Option<Vec<u8>>,
+        #[env(name = "PORT", default = "80x")]
+        port: u16,
+    }
+    let gcs = store().with_object(BUCKET, "app1", r#"{"manager":null}"#);
+    let env = [("LEVEL", ""), ("STORAGE_BUCKET", BUCKET)];
+    let sources = Sources::builder().env(env).gcs(gcs).build();
+    let err = Required::load_from(&sources)
+        .await
+        .err()
+        .expect("the load must fail");
+    let got: Vec<String> = err.fields().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "level (env LEVEL): env LEVEL is empty",
+            "manager (gs://my-bucket/app1#manager): key `manager` is null",
+            "optional_but_bucket_missing (gs://no-such-bucket/app1): bucket gs://no-such-bucket not found",
+            "port (env PORT, unset: the default): the value is not a valid u16: invalid digit found in string",
+        ]
+    );
 }

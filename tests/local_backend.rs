@@ -123,7 +123,20 @@ async fn object_names_cannot_leave_the_bucket_and_sizes_are_capped() {
         ErrorKind::Invalid
     );
     store.put(BUCKET, "ten", &[1u8; 10]).unwrap();
-    assert_eq!(store.read(BUCKET, "ten", 10).await.unwrap().len(), 10);
+    assert_eq!(
+        store.read(BUCKET, "ten", 10).await.unwrap().unwrap().len(),
+        10
+    );
+    // "No cap" spelled as the largest size reads the whole object.
+    assert_eq!(
+        store
+            .read(BUCKET, "ten", usize::MAX)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        10
+    );
     let err = store.read(BUCKET, "ten", 9).await.unwrap_err();
     assert_eq!(
         (err.kind(), err.message()),
@@ -132,8 +145,13 @@ async fn object_names_cannot_leave_the_bucket_and_sizes_are_capped() {
             "object gs://my-bucket/ten is 10 bytes, over the cap of 9 bytes"
         )
     );
+    assert!(
+        store.read(BUCKET, "nine", 9).await.unwrap().is_none(),
+        "a missing object is absence"
+    );
+    let err = store.read("no-such-bucket", "ten", 9).await.unwrap_err();
     assert_eq!(
-        store.read(BUCKET, "nine", 9).await.unwrap_err().kind(),
-        ErrorKind::NotFound
+        (err.kind(), err.message()),
+        (ErrorKind::NotFound, "bucket gs://no-such-bucket not found")
     );
 }

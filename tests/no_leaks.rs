@@ -80,7 +80,22 @@ struct Broken {
     password_as_bool: bool,
     #[gcs(object = "app1", key = "password")]
     password_as_echo: Echo,
+    #[kms(env = "QUOTED_CT")]
+    quoted: Echo,
+    #[kms(env = "QUOTED_CT")]
+    prefix: Prefix,
 }
+
+/// Quotes the first six characters only: a partial copy no substring check would catch.
+struct Prefix;
+impl FromStr for Prefix {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Err(format!("unknown prefix {}", &s[..6]))
+    }
+}
+
+const QUOTED: &str = r#"pa"ss\word-Qx7"#;
 
 #[tokio::test]
 async fn every_failure_mode_keeps_values_out_of_the_error() {
@@ -99,6 +114,8 @@ async fn every_failure_mode_keeps_values_out_of_the_error() {
         ),
         ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
         ("STORAGE_BUCKET", BUCKET.to_owned()),
+        // Quotes and backslashes come back escaped from `{:?}`, so no longer verbatim.
+        ("QUOTED_CT", b64(&kms.encrypt(KEY, QUOTED.as_bytes()))),
     ];
     let gcs = store()
         .with_object(
@@ -119,7 +136,12 @@ async fn every_failure_mode_keeps_values_out_of_the_error() {
         .err()
         .expect("every field is broken");
 
-    assert_eq!(err.fields().len(), 11, "{err}");
+    assert_eq!(err.fields().len(), 13, "{err}");
+    let shown = err.to_string();
+    for part in [QUOTED, &format!("{QUOTED:?}"), "pa\\\"ss", "pa\"ss"] {
+        assert!(!shown.contains(part), "the error quotes {part:?}: {shown}");
+    }
+    assert!(shown.contains("quoted (kms"), "{shown}");
     assert_no_secret("Display", &err.to_string());
     assert_no_secret("Debug", &format!("{err:?} {err:#?}"));
     for field in err.fields() {

@@ -40,7 +40,7 @@ fn main() {
             "load_without_a_backend_names_the_env_var_to_set",
             no_backend,
         ),
-        ("load_reports_a_missing_local_object", missing_object),
+        ("load_reports_a_missing_local_bucket", missing_bucket),
     ];
     for (name, case) in cases {
         case();
@@ -134,7 +134,7 @@ fn no_backend() {
     );
 }
 
-fn missing_object() {
+fn missing_bucket() {
     let (dir, ciphertext) = seeded();
     let out = run_child(&[
         (local::DIR_ENV, dir.path().to_str().unwrap()),
@@ -148,7 +148,7 @@ fn missing_object() {
     );
     assert!(
         out.contains(
-            "username (gs://other-bucket/app1#username): object gs://other-bucket/app1 not found"
+            "username (gs://other-bucket/app1#username): bucket gs://other-bucket not found"
         ),
         "{out}"
     );

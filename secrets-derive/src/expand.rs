@@ -68,7 +68,8 @@ fn expand(input: &Input) -> TokenStream {
                 async move {
                     let mut __loaded = #private::fetch(__sources, &__SPEC).await;
                     #(#takes)*
-                    // Every field converted: the struct. Any failure: the error naming them all.
+                    // One match over all fields builds the struct with no `unwrap`, so the
+                    // generated code has no panic path. (`_` is unreachable with no fields.)
                     #[allow(unreachable_patterns)]
                     match (#(#vars,)*) {
                         (#(::core::option::Option::Some(#vars),)*) => {

@@ -2,8 +2,9 @@
 //! for the real one so that code calling `Config::load()` adds no errors of its own.
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{DeriveInput, parse_quote};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, parse_quote};
 
 pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
@@ -20,8 +21,10 @@ pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Err
             .push(parse_quote!(Self: 'static));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let types = field_types(node, &krate);
     quote! {
         #errors
+        #types
         #[automatically_derived]
         impl #impl_generics #krate::Secrets for #ident #ty_generics #where_clause {
             fn load_from(
@@ -32,5 +35,29 @@ pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Err
                 ::core::future::pending()
             }
         }
+    }
+}
+
+/// The check the real impl makes on each field's type, so that an unsupported type is
+/// reported in the same compile as the attribute errors rather than after they are fixed.
+fn field_types(node: &DeriveInput, krate: &TokenStream) -> TokenStream {
+    let Data::Struct(data) = &node.data else {
+        return TokenStream::new();
+    };
+    // Field types of a generic struct name its parameters, which this item cannot see.
+    if !node.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let checks = data.fields.iter().map(|field| {
+        let ty = &field.ty;
+        let check = quote_spanned!(ty.span()=> #krate::__private::assert_loadable::<#ty, _>);
+        quote!(#check();)
+    });
+    quote! {
+        const _: () = {
+            fn __field_types() {
+                #(#checks)*
+            }
+        };
     }
 }

@@ -29,14 +29,17 @@ pub trait Kms: Send + Sync + 'static {
 
 /// An object store that reads whole objects, like Cloud Storage.
 pub trait ObjectStore: Send + Sync + 'static {
-    /// Reads `object` from `bucket`. An object larger than `max_bytes` is an
-    /// [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) error, found without reading it all.
+    /// Reads `object` from `bucket`: `Ok(None)` when the bucket exists but the object does
+    /// not (an `Option` field loads that as `None`); a missing bucket is an
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) error. An object larger than
+    /// `max_bytes` is an [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) error, found
+    /// without reading it all.
     fn read<'a>(
         &'a self,
         bucket: &'a str,
         object: &'a str,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>>;
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>>;
 }
 
 /// Wraps an already-computed result as a [`BoxFuture`], for backends that answer in place.

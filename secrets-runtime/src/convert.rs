@@ -104,19 +104,29 @@ where
     }
 }
 
-/// Says which type the text failed to parse as, with the parser's reason unless that reason
-/// quotes the text (some `FromStr` errors do, and the text may be a secret).
-fn parse_error<T>(text: &str, err: &dyn Display) -> ConvertError {
-    let ty = short_type_name(std::any::type_name::<T>());
+/// Says which type the text failed to parse as, and why when the reason comes from a
+/// standard parser, whose messages never quote the input. Other `FromStr` errors may quote
+/// it, escaped or in part (`bad token "pa\"ss"`, "found `z` at 1"), and the input may be a
+/// secret: their text is never shown.
+fn parse_error<T: FromStr>(text: &str, err: &dyn Display) -> ConvertError {
+    use std::any::type_name;
+    let ty = short_type_name(type_name::<T>());
     if text.is_empty() {
         return ConvertError::new(format!("the value is empty, not a valid {ty}"));
     }
-    let mut reason = err.to_string();
-    if reason.contains(text) || reason.contains(text.trim()) {
-        reason.zeroize();
-        return ConvertError::new(format!("the value is not a valid {ty}"));
+    let quiet = [
+        type_name::<std::num::ParseIntError>(),
+        type_name::<std::num::ParseFloatError>(),
+        type_name::<std::str::ParseBoolError>(),
+        type_name::<std::char::ParseCharError>(),
+        type_name::<std::net::AddrParseError>(),
+        type_name::<std::convert::Infallible>(),
+    ];
+    if quiet.contains(&type_name::<T::Err>()) {
+        ConvertError::new(format!("the value is not a valid {ty}: {err}"))
+    } else {
+        ConvertError::new(format!("the value is not a valid {ty}"))
     }
-    ConvertError::new(format!("the value is not a valid {ty}: {reason}"))
 }
 
 /// `core::net::ip_addr::IpAddr` → `IpAddr`, `alloc::vec::Vec<u8>` → `Vec<u8>`.

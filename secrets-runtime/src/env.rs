@@ -1,5 +1,8 @@
 //! `#[env]`: plain configuration from the environment, and the env lookups every other
 //! source kind makes (ciphertext, key names, bucket names).
+//!
+//! An env var set to the empty string counts as unset everywhere: deploy tools "remove" a
+//! variable that way, and a default or `None` is what such a deploy means.
 
 use std::collections::HashMap;
 use std::env::VarError;
@@ -21,38 +24,33 @@ pub(crate) enum Env {
 }
 
 impl Env {
-    /// The value of `name`: `Ok(None)` when unset, an error when not UTF-8.
-    pub(crate) fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, BackendError> {
-        match self {
+    /// The value of `name`; an [`ErrorKind::Missing`] error when unset or empty, an
+    /// [`ErrorKind::Invalid`] one when not UTF-8.
+    pub(crate) fn get(&self, name: &str) -> Result<Zeroizing<String>, BackendError> {
+        let value = match self {
             Self::Process => match std::env::var(name) {
-                Ok(value) => Ok(Some(Zeroizing::new(value))),
-                Err(VarError::NotPresent) => Ok(None),
-                Err(VarError::NotUnicode(_)) => Err(BackendError::new(
-                    ErrorKind::Invalid,
-                    format!("env {name} is not valid UTF-8"),
-                )),
+                Ok(value) => Zeroizing::new(value),
+                Err(VarError::NotPresent) => return Err(not_set(name)),
+                Err(VarError::NotUnicode(_)) => {
+                    return Err(BackendError::new(
+                        ErrorKind::Invalid,
+                        format!("env {name} is not valid UTF-8"),
+                    ));
+                }
             },
-            Self::Map(map) => Ok(map.get(name).cloned()),
-        }
-    }
-
-    /// The value of `name`, which must be set and not empty.
-    pub(crate) fn require(&self, name: &str) -> Result<Zeroizing<String>, BackendError> {
-        match self.get(name)? {
-            None => Err(BackendError::new(
-                ErrorKind::Missing,
-                format!("env {name} is not set"),
-            )),
-            Some(value) if value.trim().is_empty() => Err(BackendError::new(
+            Self::Map(map) => map.get(name).cloned().ok_or_else(|| not_set(name))?,
+        };
+        if value.is_empty() {
+            return Err(BackendError::new(
                 ErrorKind::Missing,
                 format!("env {name} is empty"),
-            )),
-            Some(value) => Ok(value),
+            ));
         }
+        Ok(value)
     }
 
-    /// A name given as a literal or read from an env var, checked by the same rule the derive
-    /// applies to literals (`what` says which kind of name, for the message).
+    /// A name given as a literal or read from an env var, trimmed and checked by the same
+    /// rule the derive applies to literals (`what` says which kind of name, for the message).
     pub(crate) fn resolve_name(
         &self,
         name: &NameRef,
@@ -62,17 +60,27 @@ impl Env {
         match *name {
             NameRef::Literal(literal) => Ok(literal.to_owned()),
             NameRef::Env(var) => {
-                let value = self.require(var).map_err(|e| {
+                let value = self.get(var).and_then(|value| match value.trim() {
+                    "" => Err(BackendError::new(
+                        ErrorKind::Missing,
+                        format!("env {var} is blank"),
+                    )),
+                    trimmed => Ok(trimmed.to_owned()),
+                });
+                let value = value.map_err(|e| {
                     BackendError::new(e.kind(), format!("{} ({what})", e.message()))
                 })?;
-                let value = value.trim();
-                check(value).map_err(|why| {
+                check(&value).map_err(|why| {
                     BackendError::new(ErrorKind::Invalid, format!("env {var}: {why}"))
                 })?;
-                Ok(value.to_owned())
+                Ok(value)
             }
         }
     }
+}
+
+fn not_set(name: &str) -> BackendError {
+    BackendError::new(ErrorKind::Missing, format!("env {name} is not set"))
 }
 
 impl fmt::Debug for Env {
@@ -89,24 +97,18 @@ impl fmt::Debug for Env {
     }
 }
 
-/// The outcome of an `#[env]` field: its bytes, or why there are none.
-pub(crate) enum Lookup {
-    Found(SecretBytes),
-    Absent(BackendError),
-    Failed(BackendError),
-}
-
-/// `#[env(name = "VAR", default = "...")]`: the value, else the default, else absent.
-pub(crate) fn lookup(env: &Env, var: &str, default: Option<&str>) -> Lookup {
-    match env.get(var) {
-        Ok(Some(value)) => Lookup::Found(SecretBytes::new(value.as_bytes().to_vec())),
-        Ok(None) => match default {
-            Some(default) => Lookup::Found(SecretBytes::new(default.as_bytes().to_vec())),
-            None => Lookup::Absent(BackendError::new(
-                ErrorKind::Missing,
-                format!("env {var} is not set"),
-            )),
-        },
-        Err(e) => Lookup::Failed(e),
+/// `#[env(name = "VAR", default = "...")]`: the value, else the default, else why not.
+/// Says whether the default was used, for the field's source description.
+pub(crate) fn lookup(
+    env: &Env,
+    var: &str,
+    default: Option<&str>,
+) -> (Result<SecretBytes, BackendError>, bool) {
+    match (env.get(var), default) {
+        (Ok(value), _) => (Ok(SecretBytes::new(value.as_bytes().to_vec())), false),
+        (Err(why), Some(default)) if why.kind() == ErrorKind::Missing => {
+            (Ok(SecretBytes::new(default.as_bytes().to_vec())), true)
+        }
+        (Err(why), _) => (Err(why), false),
     }
 }

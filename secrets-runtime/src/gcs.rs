@@ -1,6 +1,9 @@
 //! `#[gcs]`: a Cloud Storage object, whole or as a JSON object with one key picked per field.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
 
 use crate::backend::SecretBytes;
 use crate::env::Env;
@@ -35,60 +38,77 @@ pub(crate) fn resolve(
     }
 }
 
-/// Parses an object as a JSON object. The message gives the position of a syntax error,
-/// never the text around it.
-pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, BackendError> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(BackendError::new(
-            ErrorKind::Invalid,
-            format!(
+/// A JSON object's keys, each with its value's text as it stands in the object's bytes.
+///
+/// Values stay borrowed until a field picks one: only that value is ever copied out of the
+/// (zeroized) object buffer, so no unpicked secret lingers in an unwiped allocation.
+pub(crate) type JsonObject<'a> = HashMap<Cow<'a, str>, &'a RawValue>;
+
+/// Parses an object as a JSON object. Messages give a JSON type or the position of a syntax
+/// error, never text from the object.
+pub(crate) fn parse_object(bytes: &[u8]) -> Result<JsonObject<'_>, BackendError> {
+    let invalid = |message: String| BackendError::new(ErrorKind::Invalid, message);
+    let syntax = |err: serde_json::Error| {
+        invalid(format!(
+            "the object is not valid JSON (error at line {} column {})",
+            err.line(),
+            err.column()
+        ))
+    };
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_slice(bytes).map_err(syntax),
+        // Not an object: say what it is if it is JSON at all. Deserializing it as a map
+        // would fail with serde's "invalid type: string \"...\"", which quotes the value.
+        _ => match serde_json::from_slice::<&RawValue>(bytes) {
+            Ok(value) => Err(invalid(format!(
                 "the object holds a JSON {}, not a JSON object",
-                json_type(&other)
-            ),
+                json_type(value)
+            ))),
+            Err(err) => Err(syntax(err)),
+        },
+    }
+}
+
+/// The value of `key` as bytes: a string's contents, or a number's or boolean's spelling
+/// (which `FromStr` of numbers and `bool` reads). An absent or null key is
+/// [`ErrorKind::Missing`], so an `Option` field reads it as `None`.
+pub(crate) fn pick(object: &JsonObject<'_>, key: &str) -> Result<SecretBytes, BackendError> {
+    let Some(value) = object.get(key) else {
+        return Err(BackendError::new(
+            ErrorKind::Missing,
+            format!("the JSON object has no key `{key}`"),
+        ));
+    };
+    match json_type(value) {
+        "string" => serde_json::from_str::<String>(value.get())
+            .map(|text| SecretBytes::new(text.into_bytes()))
+            .map_err(|_| {
+                BackendError::new(
+                    ErrorKind::Invalid,
+                    format!("key `{key}` holds an invalid JSON string"),
+                )
+            }),
+        "null" => Err(BackendError::new(
+            ErrorKind::Missing,
+            format!("key `{key}` is null"),
         )),
-        Err(err) => Err(BackendError::new(
+        "number" | "boolean" => Ok(SecretBytes::new(value.get().as_bytes().to_vec())),
+        other => Err(BackendError::new(
             ErrorKind::Invalid,
-            format!(
-                "the object is not valid JSON (error at line {} column {})",
-                err.line(),
-                err.column()
-            ),
+            format!("key `{key}` holds a JSON {other}; expected a string, number or boolean"),
         )),
     }
 }
 
-/// The value of `key`: `Ok(None)` when absent or null.
-pub(crate) fn pick(
-    object: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<SecretBytes>, BackendError> {
-    let text = match object.get(key) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s.clone(),
-        // A number or boolean keeps its JSON spelling, which `FromStr` of numbers and bool reads.
-        Some(scalar @ (Value::Number(_) | Value::Bool(_))) => scalar.to_string(),
-        Some(other) => {
-            return Err(BackendError::new(
-                ErrorKind::Invalid,
-                format!(
-                    "key `{key}` holds a JSON {}; expected a string, number or boolean",
-                    json_type(other)
-                ),
-            ));
-        }
-    };
-    Ok(Some(SecretBytes::new(text.into_bytes())))
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+/// The type of a syntactically valid JSON value, from its first character.
+fn json_type(value: &RawValue) -> &'static str {
+    match value.get().as_bytes().first() {
+        Some(b'"') => "string",
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
     }
 }
 
@@ -96,6 +116,13 @@ pub(crate) fn not_found(bucket: &str, object: &str) -> BackendError {
     BackendError::new(
         ErrorKind::NotFound,
         format!("object gs://{bucket}/{object} not found"),
+    )
+}
+
+pub(crate) fn bucket_not_found(bucket: &str) -> BackendError {
+    BackendError::new(
+        ErrorKind::NotFound,
+        format!("bucket gs://{bucket} not found"),
     )
 }
 
@@ -123,13 +150,20 @@ mod tests {
 
     #[test]
     fn pick_scalars_and_reject_structures() {
-        let object =
-            parse_object(br#"{"s":"x","n":8080,"b":true,"z":null,"o":{"a":1},"l":[1]}"#).unwrap();
-        assert_eq!(pick(&object, "s").unwrap().unwrap().as_slice(), b"x");
-        assert_eq!(pick(&object, "n").unwrap().unwrap().as_slice(), b"8080");
-        assert_eq!(pick(&object, "b").unwrap().unwrap().as_slice(), b"true");
-        assert!(pick(&object, "z").unwrap().is_none());
-        assert!(pick(&object, "missing").unwrap().is_none());
+        let bytes = br#" {"s":"x\"y","n":123456789012345678901234567890,"b":true,"z":null,"o":{"a":1},"l":[1]}"#;
+        let object = parse_object(bytes).unwrap();
+        assert_eq!(pick(&object, "s").unwrap().as_slice(), b"x\"y");
+        assert_eq!(
+            pick(&object, "n").unwrap().as_slice(),
+            b"123456789012345678901234567890",
+            "spelling kept"
+        );
+        assert_eq!(pick(&object, "b").unwrap().as_slice(), b"true");
+        assert_eq!(pick(&object, "z").unwrap_err().message(), "key `z` is null");
+        assert_eq!(
+            pick(&object, "missing").unwrap_err().kind(),
+            ErrorKind::Missing
+        );
         assert!(
             pick(&object, "o")
                 .unwrap_err()
@@ -157,5 +191,11 @@ mod tests {
             err.message(),
             "the object holds a JSON string, not a JSON object"
         );
+        let err = parse_object(b"password=hunter2").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "the object is not valid JSON (error at line 1 column 1)"
+        );
+        assert_eq!(parse_object(b"").unwrap_err().kind(), ErrorKind::Invalid);
     }
 }

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use crate::env::Env;
+use crate::loaded::Slot;
 use crate::plan::NameRef;
 use crate::{BackendError, ErrorKind};
 
@@ -22,16 +23,10 @@ pub(crate) struct Decrypt {
     pub(crate) ciphertext: Vec<u8>,
 }
 
-/// What a `#[kms]` field needs, before any request is made.
-pub(crate) enum Resolved {
-    Decrypt(Decrypt),
-    Absent(BackendError),
-    Failed(BackendError),
-}
-
-/// Reads the ciphertext and the key name; returns the field's source description too, with
-/// the key name as read whenever it could be read.
-pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Resolved) {
+/// Reads the ciphertext and the key name: the decrypt to make, or the field's outcome
+/// already. Returns the field's source description too, with the key name as read
+/// whenever it could be read.
+pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Result<Decrypt, Slot>) {
     let key = env.resolve_name(
         key_ref,
         "the KMS key name",
@@ -41,25 +36,18 @@ pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Resol
         Ok(key) => key.clone(),
         Err(_) => key_ref.describe(),
     };
-    (format!("kms {shown} via env {var}"), request(env, var, key))
-}
-
-fn request(env: &Env, var: &str, key: Result<String, BackendError>) -> Resolved {
-    let ciphertext = match env.get(var) {
-        Ok(Some(text)) => text,
+    let ciphertext = env
+        .get(var)
+        .and_then(|text| decode(var, &text))
         // Unset ciphertext is absence (an `Option` field is `None`) whatever the key.
-        Ok(None) => {
-            return Resolved::Absent(BackendError::new(
-                ErrorKind::Missing,
-                format!("env {var} is not set"),
-            ));
-        }
-        Err(why) => return Resolved::Failed(why),
+        .map_err(Slot::from_error);
+    let request = match (ciphertext, key) {
+        (Ok(ciphertext), Ok(key)) => Ok(Decrypt { key, ciphertext }),
+        (Err(slot), _) => Err(slot),
+        // The ciphertext is there, so a missing key name is a broken deploy, not absence.
+        (Ok(_), Err(why)) => Err(Slot::Failed(why)),
     };
-    match (decode(var, &ciphertext), key) {
-        (Ok(ciphertext), Ok(key)) => Resolved::Decrypt(Decrypt { key, ciphertext }),
-        (Err(why), _) | (_, Err(why)) => Resolved::Failed(why),
-    }
+    (format!("kms {shown} via env {var}"), request)
 }
 
 /// Base64 with every ASCII whitespace ignored: `base64` wraps at 76 columns and `echo` adds
@@ -69,16 +57,17 @@ pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
     if compact.is_empty() {
         return Err(BackendError::new(
             ErrorKind::Missing,
-            format!("env {var} is empty"),
+            format!("env {var} is blank"),
         ));
     }
     BASE64.decode(compact.as_bytes()).map_err(|err| {
         // The decoder's own message quotes the offending byte; if someone pasted plaintext
-        // here, that byte is part of the secret, so only the position is reported.
+        // here, that byte is part of the secret, so only its position is reported.
         let at = match err {
             base64::DecodeError::InvalidByte(offset, _)
             | base64::DecodeError::InvalidLastSymbol(offset, _) => {
-                format!(" (bad character at offset {offset})")
+                let (line, column) = position(text, offset);
+                format!(" (bad character at line {line} column {column})")
             }
             base64::DecodeError::InvalidLength(_) => {
                 " (its length is not that of base64)".to_owned()
@@ -90,6 +79,26 @@ pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
             format!("env {var} is not base64 ciphertext{at}"),
         )
     })
+}
+
+/// Line and column (1-based, in characters) in `text` of the `offset`-th non-whitespace
+/// character: where a person looking at the wrapped value finds it.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let (mut line, mut column, mut seen) = (1, 0, 0);
+    for c in text.chars() {
+        if c == '\n' {
+            (line, column) = (line + 1, 0);
+            continue;
+        }
+        column += 1;
+        if !c.is_ascii_whitespace() {
+            if seen == offset {
+                break;
+            }
+            seen += 1;
+        }
+    }
+    (line, column)
 }
 
 #[cfg(test)]
@@ -104,15 +113,18 @@ mod tests {
     }
 
     #[test]
-    fn decode_errors_name_the_var_but_not_the_text() {
+    fn decode_errors_give_the_position_but_not_the_text() {
         let err = decode("DB_PASS", "hunter2!").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Invalid);
-        assert!(
-            err.message()
-                .starts_with("env DB_PASS is not base64 ciphertext"),
-            "{err}"
+        assert_eq!(
+            err.message(),
+            "env DB_PASS is not base64 ciphertext (bad character at line 1 column 8)"
         );
-        assert!(!err.message().contains('!'), "{err}");
+        let err = decode("DB_PASS", "aGVs\n  bG8!").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "env DB_PASS is not base64 ciphertext (bad character at line 2 column 6)"
+        );
         assert_eq!(
             decode("DB_PASS", " \n").unwrap_err().kind(),
             ErrorKind::Missing

@@ -82,6 +82,10 @@ pub trait Secrets: Sized {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::load::fetch;
+
+    /// Compiles only for a field type the derive can load: the stand-in impl emitted on
+    /// errors calls it so that type errors are not held back behind attribute errors.
+    pub fn assert_loadable<T: crate::FromSecret<M>, M>() {}
     pub use crate::loaded::Loaded;
     pub use crate::plan::{FieldSpec, NameRef, SourceSpec, StructSpec};
 }

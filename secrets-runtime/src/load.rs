@@ -2,14 +2,13 @@
 //! all of them concurrently, then hand each field its bytes.
 
 use futures_util::future::{join, join_all};
-use serde_json::{Map, Value};
 
 use crate::backend::SecretBytes;
-use crate::gcs::{self, Read};
+use crate::gcs::{self, JsonObject, Read};
 use crate::kms::{self, Decrypt};
 use crate::loaded::{Loaded, Slot};
 use crate::plan::{SourceSpec, StructSpec};
-use crate::{BackendError, ErrorKind, Sources, env};
+use crate::{BackendError, Sources, env};
 
 /// A field after resolution: its outcome already, or the request whose answer it needs.
 enum Step {
@@ -29,7 +28,7 @@ struct Requests {
     reads: Vec<Read>,
 }
 
-type Replies = Vec<Result<SecretBytes, BackendError>>;
+type Replies<T> = Vec<Result<T, BackendError>>;
 
 impl Requests {
     fn decrypt(&mut self, request: Decrypt) -> usize {
@@ -42,7 +41,7 @@ impl Requests {
 
     /// Every decrypt and every read at once. A backend is asked for only when some field
     /// needs it, so a struct without `#[kms]` fields never touches the key service.
-    async fn run(&self, sources: &Sources) -> (Replies, Replies) {
+    async fn run(&self, sources: &Sources) -> (Replies<SecretBytes>, Replies<Option<SecretBytes>>) {
         let decrypts = async {
             if self.decrypts.is_empty() {
                 return Vec::new();
@@ -98,7 +97,9 @@ pub async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
         .unzip();
     let (decrypted, read) = requests.run(sources).await;
 
-    let mut objects = Objects::new(read);
+    // Each object is parsed as JSON at most once, when a field first picks a key from it.
+    let mut parsed: Vec<Option<Result<JsonObject<'_>, BackendError>>> =
+        read.iter().map(|_| None).collect();
     let slots = steps
         .into_iter()
         .map(|step| match step {
@@ -107,7 +108,21 @@ pub async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
                 Ok(plaintext) => Slot::Value(plaintext.clone()),
                 Err(why) => Slot::Failed(why.clone()),
             },
-            Step::Read { index, key } => objects.slot(index, key),
+            Step::Read { index, key } => {
+                let Read { bucket, object } = &requests.reads[index];
+                let bytes = match &read[index] {
+                    Ok(Some(bytes)) => bytes,
+                    Ok(None) => return Slot::Absent(gcs::not_found(bucket, object)),
+                    Err(why) => return Slot::Failed(why.clone()),
+                };
+                let Some(key) = key else {
+                    return Slot::Value(bytes.clone());
+                };
+                match parsed[index].get_or_insert_with(|| gcs::parse_object(bytes)) {
+                    Ok(json) => Slot::from(gcs::pick(json, key)),
+                    Err(why) => Slot::Failed(why.clone()),
+                }
+            }
         })
         .collect();
     Loaded::new(spec, origins, slots)
@@ -116,19 +131,19 @@ pub async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
 fn resolve(sources: &Sources, source: &SourceSpec, requests: &mut Requests) -> (String, Step) {
     match source {
         SourceSpec::Env { var, default } => {
-            let slot = match env::lookup(&sources.env, var, *default) {
-                env::Lookup::Found(bytes) => Slot::Value(bytes),
-                env::Lookup::Absent(why) => Slot::Absent(why),
-                env::Lookup::Failed(why) => Slot::Failed(why),
+            let (value, defaulted) = env::lookup(&sources.env, var, *default);
+            let origin = if defaulted {
+                format!("env {var}, unset: the default")
+            } else {
+                format!("env {var}")
             };
-            (format!("env {var}"), Step::Done(slot))
+            (origin, Step::Done(Slot::from(value)))
         }
         SourceSpec::Kms { var, key } => {
-            let (origin, resolved) = kms::resolve(&sources.env, var, key);
-            let step = match resolved {
-                kms::Resolved::Decrypt(request) => Step::Decrypt(requests.decrypt(request)),
-                kms::Resolved::Absent(why) => Step::Done(Slot::Absent(why)),
-                kms::Resolved::Failed(why) => Step::Done(Slot::Failed(why)),
+            let (origin, request) = kms::resolve(&sources.env, var, key);
+            let step = match request {
+                Ok(request) => Step::Decrypt(requests.decrypt(request)),
+                Err(slot) => Step::Done(slot),
             };
             (origin, step)
         }
@@ -137,8 +152,8 @@ fn resolve(sources: &Sources, source: &SourceSpec, requests: &mut Requests) -> (
             object,
             key,
         } => {
-            let (origin, resolved) = gcs::resolve(&sources.env, bucket, object, *key);
-            let step = match resolved {
+            let (origin, request) = gcs::resolve(&sources.env, bucket, object, *key);
+            let step = match request {
                 Ok(request) => Step::Read {
                     index: requests.read(request),
                     key: *key,
@@ -146,41 +161,6 @@ fn resolve(sources: &Sources, source: &SourceSpec, requests: &mut Requests) -> (
                 Err(why) => Step::Done(Slot::Failed(why)),
             };
             (origin, step)
-        }
-    }
-}
-
-/// The objects a load read, each parsed as JSON at most once, when a field first picks a key.
-struct Objects {
-    replies: Replies,
-    parsed: Vec<Option<Result<Map<String, Value>, BackendError>>>,
-}
-
-impl Objects {
-    fn new(replies: Replies) -> Self {
-        let parsed = replies.iter().map(|_| None).collect();
-        Self { replies, parsed }
-    }
-
-    fn slot(&mut self, index: usize, key: Option<&str>) -> Slot {
-        let bytes = match &self.replies[index] {
-            Ok(bytes) => bytes,
-            // A missing object is absence, so an `Option` field reads it as `None`.
-            Err(why) if why.kind() == ErrorKind::NotFound => return Slot::Absent(why.clone()),
-            Err(why) => return Slot::Failed(why.clone()),
-        };
-        let Some(key) = key else {
-            return Slot::Value(bytes.clone());
-        };
-        let object = self.parsed[index].get_or_insert_with(|| gcs::parse_object(bytes));
-        match object.as_ref().map(|object| gcs::pick(object, key)) {
-            Ok(Ok(Some(value))) => Slot::Value(value),
-            Ok(Ok(None)) => Slot::Absent(BackendError::new(
-                ErrorKind::Missing,
-                format!("the JSON object has no key `{key}`"),
-            )),
-            Ok(Err(why)) => Slot::Failed(why),
-            Err(why) => Slot::Failed(why.clone()),
         }
     }
 }

@@ -16,6 +16,23 @@ pub(crate) enum Slot {
     Taken,
 }
 
+impl Slot {
+    /// A failure that means "nothing there" ([`ErrorKind::Missing`]) is absence, which an
+    /// `Option` field loads as `None`; any other is a failure.
+    pub(crate) fn from_error(why: BackendError) -> Self {
+        match why.kind() {
+            ErrorKind::Missing => Self::Absent(why),
+            _ => Self::Failed(why),
+        }
+    }
+}
+
+impl From<Result<SecretBytes, BackendError>> for Slot {
+    fn from(result: Result<SecretBytes, BackendError>) -> Self {
+        result.map_or_else(Self::from_error, Self::Value)
+    }
+}
+
 /// Every field's bytes or failure; `take` converts one field, collecting failures so that
 /// the error lists every failed field at once.
 pub struct Loaded {

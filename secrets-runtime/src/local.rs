@@ -16,11 +16,11 @@
 
 use std::fs;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
-use crate::gcs::{check_size, not_found};
+use crate::gcs::{bucket_not_found, check_size};
 use crate::{BackendError, ErrorKind};
 
 /// The env var that selects the local backend for `load()` and names its directory.
@@ -43,12 +43,13 @@ impl LocalKms {
     /// Creates the key `name` with a random value, unless it exists already.
     pub fn create_key(&self, name: &str) -> Result<(), BackendError> {
         let path = self.key_path(name)?;
-        if path.exists() {
-            return Ok(());
-        }
         let parent = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
-        write_private(&path, aead::generate_key().as_slice()).map_err(|e| io_error(&path, &e))
+        // `create_new`: two processes creating the same key must not replace each other's.
+        match write_private(&path, aead::generate_key().as_slice(), true) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            written => written.map_err(|e| io_error(&path, &e)),
+        }
     }
 
     /// Encrypts `plaintext` under the existing key `name`.
@@ -122,23 +123,26 @@ impl LocalStore {
         let path = self.object_path(bucket, object)?;
         let parent = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
-        write_private(&path, bytes).map_err(|e| io_error(&path, &e))
+        write_private(&path, bytes, false).map_err(|e| io_error(&path, &e))
     }
 
     fn object_path(&self, bucket: &str, object: &str) -> Result<PathBuf, BackendError> {
         let invalid = |why| BackendError::new(ErrorKind::Invalid, why);
         secrets_names::check_bucket_name(bucket).map_err(invalid)?;
         secrets_names::check_object_name(object).map_err(invalid)?;
-        // Object names may hold `/` (folders), but never a segment that leaves the bucket.
-        if object
-            .split('/')
-            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-        {
+        // Object names may hold `/` (folders), but every part must be a plain name: no
+        // `..`, no root, no prefix, on any platform's idea of a path.
+        let relative = Path::new(object);
+        let plain = object.split('/').all(|part| !part.is_empty())
+            && relative
+                .components()
+                .all(|part| matches!(part, Component::Normal(_)));
+        if !plain {
             return Err(invalid(format!(
-                "object name `{object}` has an empty, `.` or `..` segment, which the local backend cannot store"
+                "object name `{object}` has an empty, `.` or `..` part, which the local backend cannot store"
             )));
         }
-        Ok(self.root.join(bucket).join(object))
+        Ok(self.root.join(bucket).join(relative))
     }
 
     fn read_now(
@@ -146,22 +150,30 @@ impl LocalStore {
         bucket: &str,
         object: &str,
         max_bytes: usize,
-    ) -> Result<SecretBytes, BackendError> {
+    ) -> Result<Option<SecretBytes>, BackendError> {
         let path = self.object_path(bucket, object)?;
         let file = match fs::File::open(&path) {
             Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(not_found(bucket, object)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return if self.root.join(bucket).is_dir() {
+                    Ok(None)
+                } else {
+                    Err(bucket_not_found(bucket))
+                };
+            }
             Err(e) => return Err(io_error(&path, &e)),
         };
         let len = file.metadata().map_err(|e| io_error(&path, &e))?.len();
         check_size(bucket, object, len, max_bytes)?;
         let mut bytes = SecretBytes::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
-        // `take` bounds the read even if the file grows after the size check.
-        file.take(max_bytes as u64 + 1)
+        // `take` bounds the read even if the file grows after the size check; one byte over
+        // the cap is enough to tell.
+        let limit = u64::try_from(max_bytes).map_or(u64::MAX, |max| max.saturating_add(1));
+        file.take(limit)
             .read_to_end(&mut bytes)
             .map_err(|e| io_error(&path, &e))?;
         check_size(bucket, object, bytes.len() as u64, max_bytes)?;
-        Ok(bytes)
+        Ok(Some(bytes))
     }
 }
 
@@ -171,7 +183,7 @@ impl ObjectStore for LocalStore {
         bucket: &'a str,
         object: &'a str,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
         // Blocking file reads of a few KiB at boot: cheaper than a thread hop, and this
         // backend is for development.
         ready(self.read_now(bucket, object, max_bytes))
@@ -182,12 +194,21 @@ fn io_error(path: &Path, e: &io::Error) -> BackendError {
     BackendError::new(ErrorKind::Other, format!("{}: {e}", path.display()))
 }
 
-/// Writes a file only its owner can read: it holds a key or a secret.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes a file only its owner can read: it holds a key or a secret. The mode is set on an
+/// existing file too, since `mode` applies only when the file is created.
+fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> io::Result<()> {
     use std::io::Write;
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true);
+    if create_new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(bytes)
 }

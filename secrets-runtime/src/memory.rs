@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
-use crate::gcs::{check_size, not_found};
+use crate::gcs::{bucket_not_found, check_size};
 use crate::{BackendError, ErrorKind};
 
 /// A key ring in memory: real AES-256-GCM, one random key per key name, made on first use.
@@ -41,11 +41,7 @@ impl MemoryKms {
 
     /// Encrypts `plaintext` under `key`, creating the key if it is new.
     pub fn encrypt(&self, key: &str, plaintext: &[u8]) -> Vec<u8> {
-        let mut keys = self
-            .inner
-            .keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut keys = lock(&self.inner.keys);
         let key_bytes = keys
             .entry(key.to_owned())
             .or_insert_with(aead::generate_key);
@@ -60,11 +56,7 @@ impl MemoryKms {
 
     fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
         self.inner.decrypts.fetch_add(1, Ordering::SeqCst);
-        let keys = self
-            .inner
-            .keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let keys = lock(&self.inner.keys);
         let key_bytes = keys.get(key).ok_or_else(|| {
             BackendError::new(ErrorKind::NotFound, format!("key {key} not found"))
         })?;
@@ -84,11 +76,7 @@ impl Kms for MemoryKms {
 
 impl fmt::Debug for MemoryKms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys = self
-            .inner
-            .keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let keys = lock(&self.inner.keys);
         let mut names: Vec<&String> = keys.keys().collect();
         names.sort();
         f.debug_struct("MemoryKms")
@@ -134,11 +122,7 @@ impl MemoryStore {
 
     /// Adds (or replaces) an object; every clone of this store sees it.
     pub fn insert(&self, bucket: &str, object: &str, bytes: impl Into<Vec<u8>>) {
-        let mut objects = self
-            .inner
-            .objects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut objects = lock(&self.inner.objects);
         objects.insert((bucket.to_owned(), object.to_owned()), bytes.into().into());
     }
 
@@ -153,18 +137,19 @@ impl MemoryStore {
         bucket: &str,
         object: &str,
         max_bytes: usize,
-    ) -> Result<SecretBytes, BackendError> {
+    ) -> Result<Option<SecretBytes>, BackendError> {
         self.inner.reads.fetch_add(1, Ordering::SeqCst);
-        let objects = self
-            .inner
-            .objects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let bytes = objects
-            .get(&(bucket.to_owned(), object.to_owned()))
-            .ok_or_else(|| not_found(bucket, object))?;
+        let objects = lock(&self.inner.objects);
+        let Some(bytes) = objects.get(&(bucket.to_owned(), object.to_owned())) else {
+            // A bucket exists here once it holds an object.
+            return if objects.keys().any(|(b, _)| b == bucket) {
+                Ok(None)
+            } else {
+                Err(bucket_not_found(bucket))
+            };
+        };
         check_size(bucket, object, bytes.len() as u64, max_bytes)?;
-        Ok(SecretBytes::new(bytes.to_vec()))
+        Ok(Some(SecretBytes::new(bytes.to_vec())))
     }
 }
 
@@ -174,18 +159,14 @@ impl ObjectStore for MemoryStore {
         bucket: &'a str,
         object: &'a str,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
         ready(self.read_now(bucket, object, max_bytes))
     }
 }
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let objects = self
-            .inner
-            .objects
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let objects = lock(&self.inner.objects);
         let mut names: Vec<String> = objects
             .keys()
             .map(|(b, o)| format!("gs://{b}/{o}"))
@@ -195,4 +176,10 @@ impl fmt::Debug for MemoryStore {
             .field("objects", &names)
             .finish_non_exhaustive()
     }
+}
+
+/// The state behind a lock, even if a thread panicked while holding it: every update here is
+/// a single insert, so a poisoned map is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
