@@ -54,13 +54,12 @@ fn no_default_on_option(cx: &Ctxt, field: &Field) {
         default: Some(default),
         ..
     }) = field.attrs.first().map(|first| &first.keys)
+        && field.is_option()
     {
-        if field.is_option() {
-            cx.error_spanned_by(
-                default,
-                "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
-            );
-        }
+        cx.error_spanned_by(
+            default,
+            "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
+        );
     }
 }
 

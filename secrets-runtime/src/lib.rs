@@ -16,7 +16,7 @@
 //!     username: String,
 //! }
 //!
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let kms = MemoryKms::new();
 //! let ciphertext = kms.encrypt("projects/p/locations/global/keyRings/r/cryptoKeys/k", b"s3cr3t");
 //! let sources = Sources::builder()
@@ -41,6 +41,8 @@ mod backend;
 mod convert;
 mod env;
 mod error;
+#[cfg(feature = "gcp")]
+pub mod gcp;
 mod gcs;
 mod kms;
 mod load;
@@ -48,6 +50,7 @@ mod loaded;
 pub mod local;
 pub mod memory;
 mod plan;
+mod retry;
 mod sources;
 
 use std::future::Future;
@@ -56,6 +59,7 @@ pub use backend::{BoxFuture, Kms, ObjectStore, SecretBytes};
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
 pub use gcs::DEFAULT_MAX_OBJECT_BYTES;
+pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// Derives [`Secrets`] for a struct with named fields; see the crate docs for the attributes.
 pub use secrets_derive::Secrets;

@@ -1,13 +1,17 @@
 //! One load: resolve every field against the environment, make each distinct request once,
 //! all of them concurrently, then hand each field its bytes.
 
-use futures_util::future::{join, join_all};
+use std::sync::Arc;
 
-use crate::backend::SecretBytes;
+use futures_util::future::{join, join_all};
+use tokio::time::Instant;
+
+use crate::backend::{BoxFuture, Kms, SecretBytes};
 use crate::gcs::{self, JsonObject, Read};
 use crate::kms::{self, Decrypt};
 use crate::loaded::{Loaded, Slot};
 use crate::plan::{SourceSpec, StructSpec};
+use crate::retry::RetryPolicy;
 use crate::{BackendError, Sources, env};
 
 /// A field after resolution: its outcome already, or the request whose answer it needs.
@@ -39,43 +43,65 @@ impl Requests {
         intern(&mut self.reads, request)
     }
 
-    /// Every decrypt and every read at once. A backend is asked for only when some field
-    /// needs it, so a struct without `#[kms]` fields never touches the key service.
+    /// Every decrypt and every read at once, each retried if it fails transiently, all
+    /// within one deadline. A backend is asked for only when some field needs it, so a
+    /// struct without `#[kms]` fields never builds a KMS client; the two clients are built
+    /// concurrently.
     async fn run(&self, sources: &Sources) -> (Replies<SecretBytes>, Replies<Option<SecretBytes>>) {
+        let policy = &sources.retry;
+        let deadline = Instant::now() + policy.deadline;
         let decrypts = async {
             if self.decrypts.is_empty() {
                 return Vec::new();
             }
-            match sources.kms() {
-                Ok(kms) => {
-                    join_all(
-                        self.decrypts
-                            .iter()
-                            .map(|d| kms.decrypt(&d.key, &d.ciphertext)),
-                    )
-                    .await
-                }
-                Err(why) => vec![Err(why); self.decrypts.len()],
-            }
+            let kms = policy.run(deadline, || sources.kms()).await;
+            send_all(policy, deadline, kms, &self.decrypts, decrypt).await
         };
         let reads = async {
             if self.reads.is_empty() {
                 return Vec::new();
             }
+            let gcs = policy.run(deadline, || sources.gcs()).await;
             let max = sources.max_object_bytes;
-            match sources.gcs() {
-                Ok(gcs) => {
-                    join_all(
-                        self.reads
-                            .iter()
-                            .map(|r| gcs.read(&r.bucket, r.object, max)),
-                    )
-                    .await
-                }
-                Err(why) => vec![Err(why); self.reads.len()],
-            }
+            // Written in the call so that the closure is inferred for every lifetime.
+            send_all(policy, deadline, gcs, &self.reads, |gcs, r| {
+                gcs.read(&r.bucket, r.object, max)
+            })
+            .await
         };
         join(decrypts, reads).await
+    }
+}
+
+fn decrypt<'a>(
+    kms: &'a dyn Kms,
+    request: &'a Decrypt,
+) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+    kms.decrypt(&request.key, &request.ciphertext)
+}
+
+/// Sends every request to `backend` (or fails each with the reason there is none).
+async fn send_all<B, R, T, F>(
+    policy: &RetryPolicy,
+    deadline: Instant,
+    backend: Result<Arc<B>, BackendError>,
+    requests: &[R],
+    send: F,
+) -> Replies<T>
+where
+    B: ?Sized,
+    F: for<'a> Fn(&'a B, &'a R) -> BoxFuture<'a, Result<T, BackendError>>,
+{
+    match backend {
+        Ok(backend) => {
+            join_all(
+                requests
+                    .iter()
+                    .map(|request| policy.run(deadline, || send(&backend, request))),
+            )
+            .await
+        }
+        Err(why) => requests.iter().map(|_| Err(why.clone())).collect(),
     }
 }
 

@@ -5,12 +5,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
 
-use crate::backend::{Kms, ObjectStore};
+use crate::backend::{BoxFuture, Kms, ObjectStore};
 use crate::env::Env;
 use crate::gcs::DEFAULT_MAX_OBJECT_BYTES;
 use crate::local::{self, LocalKms, LocalStore};
+use crate::retry::RetryPolicy;
 use crate::{BackendError, ErrorKind};
 
 /// The environment and the backends a load reads from.
@@ -23,18 +25,27 @@ pub struct Sources {
     kms: Backend<dyn Kms>,
     gcs: Backend<dyn ObjectStore>,
     pub(crate) max_object_bytes: usize,
+    pub(crate) retry: RetryPolicy,
 }
 
-/// A backend, or why there is none (said when a field needs it, not before).
+/// Makes a backend when a load first needs it.
+type Build<T> = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<T>, BackendError>> + Send + Sync>;
+
+/// A backend, one to build on first use, or why there is none (said when a field needs it,
+/// not before).
 enum Backend<T: ?Sized> {
     Ready(Arc<T>),
+    /// Built once, by the first load that needs it, so a struct that reads no `#[kms]` field
+    /// never builds a KMS client. A failed build is not kept: the next load tries again.
+    Lazy(OnceCell<Arc<T>>, Build<T>),
     Missing(&'static str),
 }
 
 impl<T: ?Sized> Backend<T> {
-    fn get(&self, kind: &str) -> Result<&Arc<T>, BackendError> {
+    async fn get(&self, kind: &str) -> Result<Arc<T>, BackendError> {
         match self {
-            Self::Ready(backend) => Ok(backend),
+            Self::Ready(backend) => Ok(backend.clone()),
+            Self::Lazy(cell, build) => cell.get_or_try_init(build).await.cloned(),
             Self::Missing(hint) => Err(BackendError::new(
                 ErrorKind::Unconfigured,
                 format!("no {kind} backend is configured; {hint}"),
@@ -44,15 +55,18 @@ impl<T: ?Sized> Backend<T> {
 
     fn describe(&self) -> &'static str {
         match self {
-            Self::Ready(_) => "configured",
+            Self::Ready(_) => "ready",
+            Self::Lazy(cell, _) if cell.initialized() => "built",
+            Self::Lazy(..) => "built on first use",
             Self::Missing(_) => "none",
         }
     }
 }
 
 const NO_BACKEND_IN_BUILDER: &str =
-    "add one with Sources::builder().kms(..)/.gcs(..) or .local(dir)";
-const NO_BACKEND_IN_ENV: &str = "set SECRETS_LOCAL_DIR to use the local backend (see secrets_runtime::local), or load with Sources that hold one";
+    "add one with Sources::builder().kms(..)/.gcs(..), .local(dir) or .gcp()";
+#[cfg(not(feature = "gcp"))]
+const NO_GCP_FEATURE: &str = "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS and Cloud Storage, or set SECRETS_LOCAL_DIR to use the local backend";
 
 impl Sources {
     /// A builder that starts from the process environment and no backends.
@@ -63,37 +77,41 @@ impl Sources {
                 kms: Backend::Missing(NO_BACKEND_IN_BUILDER),
                 gcs: Backend::Missing(NO_BACKEND_IN_BUILDER),
                 max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
+                retry: RetryPolicy::default(),
             },
         }
     }
 
     /// The process environment, with the backends it selects: the local backend when
-    /// `SECRETS_LOCAL_DIR` is set.
+    /// `SECRETS_LOCAL_DIR` is set (and not empty), else Google's clients (feature `gcp`).
     #[must_use]
     pub fn from_env() -> Sources {
         match std::env::var_os(local::DIR_ENV) {
-            Some(dir) => Self::builder().local(dir).build(),
-            None => Sources {
-                kms: Backend::Missing(NO_BACKEND_IN_ENV),
-                gcs: Backend::Missing(NO_BACKEND_IN_ENV),
+            Some(dir) if !dir.is_empty() => Self::builder().local(dir).build(),
+            #[cfg(feature = "gcp")]
+            _ => Self::builder().gcp().build(),
+            #[cfg(not(feature = "gcp"))]
+            _ => Sources {
+                kms: Backend::Missing(NO_GCP_FEATURE),
+                gcs: Backend::Missing(NO_GCP_FEATURE),
                 ..Self::builder().build()
             },
         }
     }
 
-    /// What [`Secrets::load`](crate::Secrets::load) uses: [`Sources::from_env`], built on
-    /// first use and kept for the life of the process, so clients are made once.
+    /// What [`Secrets::load`](crate::Secrets::load) uses: [`Sources::from_env`], made on first
+    /// use and kept for the life of the process, so each client is built at most once.
     pub fn process() -> &'static Sources {
         static PROCESS: OnceLock<Sources> = OnceLock::new();
         PROCESS.get_or_init(Sources::from_env)
     }
 
-    pub(crate) fn kms(&self) -> Result<&Arc<dyn Kms>, BackendError> {
-        self.kms.get("KMS")
+    pub(crate) async fn kms(&self) -> Result<Arc<dyn Kms>, BackendError> {
+        self.kms.get("KMS").await
     }
 
-    pub(crate) fn gcs(&self) -> Result<&Arc<dyn ObjectStore>, BackendError> {
-        self.gcs.get("Cloud Storage")
+    pub(crate) async fn gcs(&self) -> Result<Arc<dyn ObjectStore>, BackendError> {
+        self.gcs.get("Cloud Storage").await
     }
 }
 
@@ -104,6 +122,7 @@ impl fmt::Debug for Sources {
             .field("kms", &self.kms.describe())
             .field("gcs", &self.gcs.describe())
             .field("max_object_bytes", &self.max_object_bytes)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -142,6 +161,40 @@ impl SourcesBuilder {
         self
     }
 
+    /// A key service built by `build` when a load first needs one; a failed build is retried
+    /// by the next load.
+    pub fn kms_with<K, F>(mut self, build: F) -> Self
+    where
+        K: Kms,
+        F: Fn() -> BoxFuture<'static, Result<K, BackendError>> + Send + Sync + 'static,
+    {
+        self.sources.kms = Backend::Lazy(
+            OnceCell::new(),
+            Box::new(move || {
+                let made = build();
+                Box::pin(async move { made.await.map(|kms| Arc::new(kms) as Arc<dyn Kms>) })
+            }),
+        );
+        self
+    }
+
+    /// An object store built by `build` when a load first needs one; a failed build is retried
+    /// by the next load.
+    pub fn gcs_with<S, F>(mut self, build: F) -> Self
+    where
+        S: ObjectStore,
+        F: Fn() -> BoxFuture<'static, Result<S, BackendError>> + Send + Sync + 'static,
+    {
+        self.sources.gcs = Backend::Lazy(
+            OnceCell::new(),
+            Box::new(move || {
+                let made = build();
+                Box::pin(async move { made.await.map(|gcs| Arc::new(gcs) as Arc<dyn ObjectStore>) })
+            }),
+        );
+        self
+    }
+
     /// The local backend in `dir` for both `#[kms]` and `#[gcs]` fields
     /// (see [`local`](crate::local)).
     pub fn local(self, dir: impl Into<PathBuf>) -> Self {
@@ -153,6 +206,13 @@ impl SourcesBuilder {
     /// [`DEFAULT_MAX_OBJECT_BYTES`](crate::DEFAULT_MAX_OBJECT_BYTES) (1 MiB).
     pub fn max_object_bytes(mut self, max: usize) -> Self {
         self.sources.max_object_bytes = max;
+        self
+    }
+
+    /// The deadline of a whole load and how transient failures are retried within it; see
+    /// [`RetryPolicy`](crate::RetryPolicy) for the defaults.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.sources.retry = policy;
         self
     }
 

@@ -1,0 +1,143 @@
+//! Cloud KMS through `google-cloud-kms-v1`, with the CRC32C checks the client leaves to us.
+
+use bytes::Bytes;
+use google_cloud_gax::retry_policy::NeverRetry;
+use google_cloud_kms_v1::client::KeyManagementService;
+use zeroize::Zeroize;
+
+use super::status::{Resource, backend_error, build_error};
+use super::{credentials_for, with_scheme};
+use crate::backend::{BoxFuture, Kms, SecretBytes};
+use crate::{BackendError, ErrorKind};
+
+/// The role that grants `cloudkms.cryptoKeyVersions.useToDecrypt`.
+const DECRYPTER: &str = "roles/cloudkms.cryptoKeyDecrypter";
+const ENCRYPTER: &str = "roles/cloudkms.cryptoKeyEncrypter";
+
+/// Cloud KMS: decrypts in this process with the function's own identity.
+#[derive(Debug, Clone)]
+pub struct GcpKms {
+    client: KeyManagementService,
+}
+
+impl GcpKms {
+    /// Wraps a client built elsewhere. Turn its retries off (`NeverRetry`) so that the
+    /// loader's deadline is the only one.
+    #[must_use]
+    pub fn new(client: KeyManagementService) -> Self {
+        Self { client }
+    }
+
+    /// A client with Application Default Credentials, or at `endpoint` (a URL) with
+    /// anonymous credentials.
+    pub async fn connect(endpoint: Option<String>) -> Result<Self, BackendError> {
+        let mut builder = KeyManagementService::builder().with_retry_policy(NeverRetry);
+        if let Some(endpoint) = &endpoint {
+            builder = builder.with_endpoint(with_scheme(endpoint));
+        }
+        if let Some(credentials) = credentials_for(endpoint.as_deref()) {
+            builder = builder.with_credentials(credentials);
+        }
+        let client = builder
+            .build()
+            .await
+            .map_err(|e| build_error("Cloud KMS", &e))?;
+        Ok(Self::new(client))
+    }
+
+    /// Encrypts `plaintext` under `key`, as `gcloud kms encrypt` does, checking the CRC32C
+    /// of what was sent and of what came back.
+    pub async fn encrypt(&self, key: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
+        let resource = Resource {
+            name: &format!("key {key}"),
+            role: ENCRYPTER,
+            invalid: ErrorKind::Invalid,
+        };
+        let reply = self
+            .client
+            .encrypt()
+            .set_name(key)
+            .set_plaintext(Bytes::copy_from_slice(plaintext))
+            .set_plaintext_crc32c(i64::from(crc32c::crc32c(plaintext)))
+            .send()
+            .await
+            .map_err(|e| backend_error(&e, &resource))?;
+        if !reply.verified_plaintext_crc32c {
+            return Err(integrity(
+                key,
+                "Cloud KMS did not confirm the plaintext checksum",
+            ));
+        }
+        verify(
+            key,
+            &reply.ciphertext,
+            reply.ciphertext_crc32c,
+            "ciphertext",
+        )?;
+        Ok(reply.ciphertext.to_vec())
+    }
+
+    async fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
+        let resource = Resource {
+            name: &format!("key {key}"),
+            role: DECRYPTER,
+            invalid: ErrorKind::Decrypt,
+        };
+        let reply = self
+            .client
+            .decrypt()
+            .set_name(key)
+            .set_ciphertext(Bytes::copy_from_slice(ciphertext))
+            // The service rejects a ciphertext damaged on the way in...
+            .set_ciphertext_crc32c(i64::from(crc32c::crc32c(ciphertext)))
+            .send()
+            .await
+            .map_err(|e| backend_error(&e, &resource))?;
+        let plaintext = SecretBytes::new(reply.plaintext.to_vec());
+        wipe(reply.plaintext);
+        // ...and this catches a plaintext damaged on the way out: the client does not.
+        verify(key, &plaintext, reply.plaintext_crc32c, "plaintext")?;
+        Ok(plaintext)
+    }
+}
+
+impl Kms for GcpKms {
+    fn decrypt<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        Box::pin(self.decrypt_now(key, ciphertext))
+    }
+}
+
+/// A reply's bytes must match the CRC32C the reply carries, and it must carry one: without
+/// it nothing tells a damaged value from a good one.
+fn verify(key: &str, bytes: &[u8], expected: Option<i64>, field: &str) -> Result<(), BackendError> {
+    let actual = i64::from(crc32c::crc32c(bytes));
+    match expected {
+        Some(expected) if expected == actual => Ok(()),
+        Some(_) => Err(integrity(
+            key,
+            &format!("the {field} does not match its CRC32C checksum"),
+        )),
+        None => Err(integrity(
+            key,
+            &format!("the reply carries no {field} CRC32C checksum"),
+        )),
+    }
+}
+
+fn integrity(key: &str, why: &str) -> BackendError {
+    BackendError::new(
+        ErrorKind::Integrity,
+        format!("key {key}: {why}; the value was not used"),
+    )
+}
+
+/// Zeroes the client's copy of a plaintext when nothing else holds it.
+pub(super) fn wipe(bytes: Bytes) {
+    if let Ok(mut unique) = bytes.try_into_mut() {
+        unique.as_mut().zeroize();
+    }
+}

@@ -1,0 +1,192 @@
+//! The `cloud_run` and `encrypt` examples, run as the programs they are, against the KMS wire
+//! server and the Cloud Storage emulator.
+
+#![cfg(feature = "gcp")]
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::prelude::*;
+use common::{APP_PASSWORD, BUCKET, DB_PASS, KEY, assert_no_secret, b64};
+use secrets_runtime::{ExposeSecret, SecretString, Secrets, Sources};
+use secrets_wire_server::{FakeGcs, KmsServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// `cargo test` builds the examples next to the test binaries: target/<profile>/examples.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run the tests with `cargo test`",
+        path.display()
+    );
+    path
+}
+
+/// Kills the child when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn get(port: u16) -> std::io::Result<String> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await?;
+    Ok(reply)
+}
+
+#[derive(Secrets)]
+struct Made {
+    #[kms(key = "projects/p/locations/global/keyRings/r/cryptoKeys/k")]
+    db_pass: SecretString,
+}
+
+#[tokio::test]
+async fn cloud_run_loads_its_config_then_answers_on_its_port() {
+    let kms = KmsServer::start().await;
+    kms.create_key(KEY);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(BUCKET)).unwrap();
+    let app1 = format!(r#"{{"username":"my-user","password":"{APP_PASSWORD}"}}"#);
+    std::fs::write(dir.path().join(BUCKET).join("app1"), app1).unwrap();
+    let gcs = FakeGcs::start(dir.path()).await;
+    let port = free_port();
+
+    let child = Command::new(example("cloud_run"))
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("DB_PASS", b64(&kms.encrypt(KEY, DB_PASS.as_bytes())))
+        .env("KMS_CRYPTO_KEY_ID", KEY)
+        .env("STORAGE_BUCKET", BUCKET)
+        .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
+        .env(
+            "STORAGE_EMULATOR_HOST",
+            gcs.endpoint().trim_start_matches("http://"),
+        )
+        .env_remove("SECRETS_LOCAL_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+
+    // The service listens only once its config is loaded; poll until it does (or exits).
+    let mut reply = None;
+    for _ in 0..300 {
+        if let Some(status) = running.0.try_wait().unwrap() {
+            panic!("cloud_run exited early: {status}");
+        }
+        if let Ok(text) = get(port).await {
+            reply = Some(text);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reply = reply.expect("cloud_run never listened");
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert!(reply.contains("username: my-user\n"), "{reply}");
+    assert!(
+        reply.contains(&format!(
+            "password: [REDACTED] ({} characters)",
+            APP_PASSWORD.len()
+        )),
+        "{reply}"
+    );
+    assert!(reply.contains("database password loaded: true"), "{reply}");
+    assert_no_secret("the reply", &reply);
+    assert_eq!(kms.decrypt_count(), 1);
+}
+
+#[tokio::test]
+async fn cloud_run_with_a_broken_config_exits_without_listening() {
+    let port = free_port();
+    let output = Command::new(example("cloud_run"))
+        .env("PORT", port.to_string())
+        .env("HOST", "127.0.0.1")
+        .env("DB_PASS", DB_PASS) // plaintext pasted where ciphertext belongs
+        .env("KMS_CRYPTO_KEY_ID", KEY)
+        .env("STORAGE_BUCKET", "Bad Bucket")
+        .env("SECRETS_KMS_ENDPOINT", "http://127.0.0.1:9")
+        .env("STORAGE_EMULATOR_HOST", "127.0.0.1:9")
+        .env_remove("SECRETS_LOCAL_DIR")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("failed to load Config: 3 fields failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+    assert_no_secret("stderr", &stderr);
+    assert!(get(port).await.is_err(), "nothing listens");
+}
+
+#[tokio::test]
+async fn encrypt_makes_ciphertext_the_loader_decrypts() {
+    let kms = KmsServer::start().await;
+    kms.create_key(KEY);
+    let mut child = Command::new(example("encrypt"))
+        .arg(KEY)
+        .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(DB_PASS.as_bytes())
+        .unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_no_secret("stdout", &stdout);
+    let ciphertext = BASE64_STANDARD
+        .decode(stdout.trim())
+        .expect("one line of base64");
+
+    let sources = Sources::builder()
+        .env([("DB_PASS", stdout)])
+        .kms_endpoint(kms.endpoint())
+        .build();
+    let made = Made::load_from(&sources).await.unwrap();
+    assert_eq!(made.db_pass.expose_secret(), DB_PASS);
+    assert!(ciphertext.len() > DB_PASS.len());
+}

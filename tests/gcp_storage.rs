@@ -1,0 +1,212 @@
+//! `#[gcs]` through Google's official Cloud Storage client, over real HTTP, against the
+//! `fake-gcs-server` emulator, and through a fault-injecting proxy in front of it.
+
+#![cfg(feature = "gcp")]
+// Structs whose load fails on purpose: their fields are never read.
+#![allow(dead_code)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{APP_PASSWORD, BUCKET, CERT, assert_no_secret};
+use secrets_runtime::{ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
+use secrets_wire_server::{FakeGcs, Fault, GcsProxy};
+
+#[derive(Debug, Secrets)]
+struct Config {
+    #[gcs(object = "app1", key = "username")]
+    username: String,
+    #[gcs(object = "app1", key = "password")]
+    password: SecretString,
+    #[gcs(object = "app1", key = "port")]
+    port: u16,
+    #[gcs(bucket = "certs", object = "tls/server.pem")]
+    cert: Vec<u8>,
+    #[gcs(bucket = "certs", object = "tls/missing.pem")]
+    extra: Option<Vec<u8>>,
+}
+
+/// The emulator's data directory: `<bucket>/<object>` files, as `-data` serves them.
+fn seed(dir: &Path, objects: &[(&str, &str, &[u8])]) {
+    for (bucket, object, bytes) in objects {
+        let path = dir.join(bucket).join(object);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+fn app1() -> String {
+    format!(r#"{{"username":"my-user","password":"{APP_PASSWORD}","port":5432}}"#)
+}
+
+/// The emulator with the seed objects, and a proxy in front of it.
+async fn servers(extra: &[(&str, &str, &[u8])]) -> (tempfile::TempDir, FakeGcs, GcsProxy) {
+    let dir = tempfile::tempdir().unwrap();
+    let app1 = app1();
+    seed(
+        dir.path(),
+        &[
+            (BUCKET, "app1", app1.as_bytes()),
+            ("certs", "tls/server.pem", CERT),
+        ],
+    );
+    seed(dir.path(), extra);
+    let gcs = FakeGcs::start(dir.path()).await;
+    let proxy = GcsProxy::start(&gcs.endpoint()).await;
+    (dir, gcs, proxy)
+}
+
+fn through(proxy: &GcsProxy) -> Sources {
+    Sources::builder()
+        .env([("STORAGE_BUCKET", BUCKET)])
+        .storage_endpoint(proxy.endpoint())
+        .retry(RetryPolicy {
+            deadline: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(100),
+        })
+        .build()
+}
+
+fn failure<T: std::fmt::Debug>(
+    result: Result<T, secrets_runtime::Error>,
+    field: &str,
+) -> secrets_runtime::FieldError {
+    let err = result.expect_err("the load must fail");
+    assert_no_secret("error", &format!("{err} {err:?}"));
+    err.field(field)
+        .unwrap_or_else(|| panic!("{field} did not fail: {err}"))
+        .clone()
+}
+
+#[derive(Debug, Secrets)]
+struct Missing {
+    #[gcs(object = "nope", key = "k")]
+    nope: String,
+}
+
+#[derive(Debug, Secrets)]
+struct Big {
+    #[gcs(object = "big")]
+    big: Vec<u8>,
+}
+
+#[derive(Debug, Secrets)]
+struct Bad {
+    #[gcs(object = "text", key = "password")]
+    password: SecretString,
+    #[gcs(object = "app1", key = "email")]
+    email: String,
+}
+
+#[tokio::test]
+async fn reads_each_object_once_through_the_official_client() {
+    let (_dir, gcs, proxy) = servers(&[]).await;
+    // Straight at the emulator, as STORAGE_EMULATOR_HOST gives it: host:port, no scheme.
+    let host = gcs.endpoint().trim_start_matches("http://").to_owned();
+    let direct = Sources::builder()
+        .env([("STORAGE_BUCKET", BUCKET)])
+        .storage_endpoint(host)
+        .build();
+    let config = Config::load_from(&direct).await.unwrap();
+    assert_eq!((config.username.as_str(), config.port), ("my-user", 5432));
+    assert_eq!(config.password.expose_secret(), APP_PASSWORD);
+    assert_eq!(config.cert, CERT);
+    assert_eq!(
+        config.extra, None,
+        "a missing object is None for an Option field"
+    );
+    assert_no_secret("Debug", &format!("{config:?}"));
+
+    Config::load_from(&through(&proxy)).await.unwrap();
+    assert_eq!(
+        proxy.request_count(),
+        3,
+        "app1, the certificate and the missing object: one read each"
+    );
+}
+
+// A missing bucket is an error even for an `Option` field when Cloud Storage says so ("The
+// specified bucket does not exist"); fake-gcs-server answers both cases with a bare 404, so
+// only the object case is tested against it.
+#[tokio::test]
+async fn a_missing_object_is_not_found() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    let err = Missing::load_from(&through(&proxy))
+        .await
+        .expect_err("nothing is there");
+    let nope = err.field("nope").unwrap();
+    assert_eq!(
+        (nope.kind(), nope.source()),
+        (ErrorKind::NotFound, "gs://my-bucket/nope#k")
+    );
+    assert_eq!(nope.message(), "object gs://my-bucket/nope not found");
+}
+
+#[tokio::test]
+async fn permission_denied_names_the_object_and_the_role() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    proxy.deny(BUCKET, "app1");
+    let failed = failure(Config::load_from(&through(&proxy)).await, "password");
+    assert_eq!(failed.kind(), ErrorKind::PermissionDenied, "{failed}");
+    assert!(
+        failed.message().starts_with(
+            "permission denied on object gs://my-bucket/app1: grant the function's service account roles/storage.objectViewer on it"
+        ),
+        "{failed}"
+    );
+    assert_eq!(failed.source(), "gs://my-bucket/app1#password");
+}
+
+#[tokio::test]
+async fn unavailable_twice_then_success_is_retried() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    proxy.faults().push(Fault::Unavailable);
+    proxy.faults().push(Fault::Internal);
+    let config = Config::load_from(&through(&proxy)).await.unwrap();
+    assert_eq!(config.password.expose_secret(), APP_PASSWORD);
+    assert_eq!(proxy.request_count(), 5);
+}
+
+#[tokio::test]
+async fn an_object_over_the_cap_is_refused_before_its_body() {
+    let big = vec![b'x'; 4096];
+    let (_dir, _gcs, proxy) = servers(&[(BUCKET, "big", &big)]).await;
+    let sources = Sources::builder()
+        .env([("STORAGE_BUCKET", BUCKET)])
+        .storage_endpoint(proxy.endpoint())
+        .max_object_bytes(4095)
+        .build();
+    let failed = failure(Big::load_from(&sources).await, "big");
+    assert_eq!(failed.kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        failed.message(),
+        "object gs://my-bucket/big is 4096 bytes, over the cap of 4095 bytes"
+    );
+}
+
+#[tokio::test]
+async fn objects_that_are_not_json_or_lack_the_key_fail_their_fields() {
+    let text = format!("password={APP_PASSWORD}");
+    let (_dir, _gcs, proxy) = servers(&[(BUCKET, "text", text.as_bytes())]).await;
+    let err = Bad::load_from(&through(&proxy))
+        .await
+        .expect_err("both fields are bad");
+    assert_no_secret("error", &err.to_string());
+    let password = err.field("password").unwrap();
+    assert_eq!(
+        (password.kind(), password.message()),
+        (
+            ErrorKind::Invalid,
+            "the object is not valid JSON (error at line 1 column 1)"
+        )
+    );
+    let email = err.field("email").unwrap();
+    assert_eq!(
+        (email.kind(), email.message()),
+        (ErrorKind::Missing, "the JSON object has no key `email`")
+    );
+}

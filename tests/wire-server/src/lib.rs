@@ -1,0 +1,27 @@
+//! Wire-level test servers for `secrets-runtime`, used in-process by its tests
+//! (`#[tokio::test]`) and by benchmarks:
+//!
+//! - [`KmsServer`]: Cloud KMS `decrypt`/`encrypt` over HTTP+JSON, with real AES-256-GCM,
+//!   CRC32C checks and Google's error JSON. No Cloud KMS emulator exists, so this is one.
+//! - [`GcsProxy`]: a proxy in front of a Cloud Storage endpoint that injects faults and
+//!   permission denials the emulator cannot produce.
+//! - [`FakeGcs`]: runs the `fake-gcs-server` emulator named by `FAKE_GCS_SERVER`.
+//!
+//! All three speak to the official Google clients (`google-cloud-kms-v1`,
+//! `google-cloud-storage`) through `with_endpoint(server.endpoint())` and anonymous
+//! credentials; the crate's tests prove it with those very clients. Latency and faults are
+//! set through [`Faults`]. Everything binds to 127.0.0.1 only, and nothing logs a plaintext.
+
+#![forbid(unsafe_code)]
+
+mod fake_gcs;
+mod fault;
+mod gcs_proxy;
+mod kms;
+mod reply;
+mod serve;
+
+pub use fake_gcs::{FAKE_GCS_SERVER, FakeGcs};
+pub use fault::{Fault, Faults};
+pub use gcs_proxy::GcsProxy;
+pub use kms::KmsServer;
