@@ -56,10 +56,7 @@ async fn main() -> ExitCode {
     eprintln!("listening on {address}");
     let app = Router::new().route("/", get(hello)).with_state(config);
     let served = axum::serve(listener, app)
-        // Cloud Run sends SIGTERM before it stops an instance.
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_requested())
         .await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,13 +67,25 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Cloud Run sends SIGTERM before it stops an instance; a terminal sends SIGINT.
+async fn stop_requested() {
+    let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
 /// What the seed function answers: who it is, and that it holds the password, never the
 /// password itself.
 async fn hello(State(config): State<Arc<Config>>) -> String {
     format!(
-        "username: {}\npassword: [REDACTED] ({} characters)\ndatabase password loaded: {}\n",
+        "username: {}\npassword: [REDACTED]\ndatabase password loaded: {}\n",
         config.username,
-        config.password.expose_secret().chars().count(),
-        !config.db_pass.expose_secret().is_empty(),
+        !config.db_pass.expose_secret().is_empty() && !config.password.expose_secret().is_empty(),
     )
 }

@@ -34,7 +34,9 @@ async fn main() -> ExitCode {
         eprintln!("cannot read stdin: {error}");
         return ExitCode::FAILURE;
     }
-    let endpoint = std::env::var(KMS_ENDPOINT_ENV).ok();
+    let endpoint = std::env::var(KMS_ENDPOINT_ENV)
+        .ok()
+        .filter(|e| !e.trim().is_empty());
     let result = match GcpKms::connect(endpoint).await {
         Ok(kms) => kms.encrypt(&key, &plaintext).await,
         Err(error) => Err(error),

@@ -16,22 +16,22 @@ use secrets_runtime::{ExposeSecret, SecretString, Secrets, Sources};
 use secrets_wire_server::{FakeGcs, KmsServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// `cargo test` builds the examples next to the test binaries: target/<profile>/examples.
+/// The example's binary, built now: `cargo test` builds examples only when it runs them all,
+/// and a run without the `gcp` feature leaves builds without Google's clients behind.
 fn example(name: &str) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", name, "--features", "gcp"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "cannot build example {name}");
     let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
+    exe.parent()
         .unwrap()
         .parent()
         .unwrap()
         .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is not built; run the tests with `cargo test`",
-        path.display()
-    );
-    path
+        .join(name)
 }
 
 /// Kills the child when the test ends, pass or fail.
@@ -113,10 +113,10 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
     assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
     assert!(reply.contains("username: my-user\n"), "{reply}");
     assert!(
-        reply.contains(&format!(
-            "password: [REDACTED] ({} characters)",
-            APP_PASSWORD.len()
-        )),
+        reply.contains(
+            "password: [REDACTED]
+"
+        ),
         "{reply}"
     );
     assert!(reply.contains("database password loaded: true"), "{reply}");

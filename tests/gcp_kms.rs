@@ -29,6 +29,8 @@ struct Config {
 /// A server with both keys, and env holding ciphertext the server made.
 async fn setup() -> (KmsServer, Vec<(String, String)>) {
     let server = KmsServer::start().await;
+    // Every decrypt of every test must carry the ciphertext's CRC32C.
+    server.set_require_ciphertext_crc(true);
     server.create_key(KEY);
     server.create_key(OTHER_KEY);
     let env = vec![
@@ -54,12 +56,10 @@ fn sources(server: &KmsServer, env: Vec<(String, String)>) -> Sources {
 
 /// A short deadline with quick retries, so that failure tests end soon.
 fn quick() -> RetryPolicy {
-    RetryPolicy {
-        deadline: Duration::from_secs(2),
-        attempt_timeout: Duration::from_millis(500),
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-    }
+    RetryPolicy::default()
+        .with_deadline(Duration::from_secs(2))
+        .with_attempt_timeout(Duration::from_millis(500))
+        .with_backoff(Duration::from_millis(20), Duration::from_millis(100))
 }
 
 /// The one failure of a load that must fail: the field, its source, and no secret anywhere.
@@ -91,6 +91,11 @@ async fn decrypts_through_the_official_client_once_per_ciphertext() {
     assert_eq!(config.api_token.expose_secret(), API_TOKEN);
     assert_eq!(config.pin, None);
     assert_eq!(server.decrypt_count(), 2, "two distinct ciphertexts");
+    assert_eq!(
+        server.decrypts_with_crc_count(),
+        2,
+        "each with its ciphertextCrc32c"
+    );
     assert_no_secret("Debug", &format!("{config:?}"));
 }
 
@@ -161,6 +166,7 @@ async fn an_unknown_key_is_not_found() {
     let err = Config::load_from(&sources(&server, env))
         .await
         .expect_err("the key does not exist");
+    assert_no_secret("error", &format!("{err} {err:?}"));
     let failed = err.field("db_pass").unwrap();
     assert_eq!(failed.kind(), ErrorKind::NotFound, "{failed}");
     assert!(
@@ -288,4 +294,18 @@ async fn the_client_is_built_once_and_only_when_a_field_needs_it() {
         "{sources:?}"
     );
     assert_eq!(server.decrypt_count(), 6);
+}
+
+#[tokio::test]
+async fn a_reply_without_a_plaintext_checksum_is_never_used() {
+    let (server, env) = setup().await;
+    server.set_omit_plaintext_crc(true);
+    let failed = failure(Config::load_from(&sources(&server, env)).await, "db_pass");
+    assert_eq!(failed.kind(), ErrorKind::Integrity, "{failed}");
+    assert_eq!(
+        failed.message(),
+        format!(
+            "key {KEY}: the reply carries no plaintext CRC32C checksum; the value was not used"
+        )
+    );
 }

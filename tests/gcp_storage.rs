@@ -62,12 +62,12 @@ fn through(proxy: &GcsProxy) -> Sources {
     Sources::builder()
         .env([("STORAGE_BUCKET", BUCKET)])
         .storage_endpoint(proxy.endpoint())
-        .retry(RetryPolicy {
-            deadline: Duration::from_secs(3),
-            attempt_timeout: Duration::from_secs(1),
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(100),
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_deadline(Duration::from_secs(3))
+                .with_attempt_timeout(Duration::from_secs(1))
+                .with_backoff(Duration::from_millis(20), Duration::from_millis(100)),
+        )
         .build()
 }
 
@@ -138,6 +138,7 @@ async fn a_missing_object_is_not_found() {
     let err = Missing::load_from(&through(&proxy))
         .await
         .expect_err("nothing is there");
+    assert_no_secret("error", &format!("{err} {err:?}"));
     let nope = err.field("nope").unwrap();
     assert_eq!(
         (nope.kind(), nope.source()),
@@ -181,7 +182,10 @@ async fn an_object_over_the_cap_is_refused_before_its_body() {
         .max_object_bytes(4095)
         .build();
     let failed = failure(Big::load_from(&sources).await, "big");
-    assert_eq!(failed.kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        (failed.kind(), failed.source()),
+        (ErrorKind::TooLarge, "gs://my-bucket/big")
+    );
     assert_eq!(
         failed.message(),
         "object gs://my-bucket/big is 4096 bytes, over the cap of 4095 bytes"
@@ -195,7 +199,16 @@ async fn objects_that_are_not_json_or_lack_the_key_fail_their_fields() {
     let err = Bad::load_from(&through(&proxy))
         .await
         .expect_err("both fields are bad");
-    assert_no_secret("error", &err.to_string());
+    assert_no_secret("error", &format!("{err} {err:?}"));
+    let sources: Vec<&str> = err
+        .fields()
+        .iter()
+        .map(secrets_runtime::FieldError::source)
+        .collect();
+    assert_eq!(
+        sources,
+        ["gs://my-bucket/text#password", "gs://my-bucket/app1#email"]
+    );
     let password = err.field("password").unwrap();
     assert_eq!(
         (password.kind(), password.message()),
@@ -209,4 +222,65 @@ async fn objects_that_are_not_json_or_lack_the_key_fail_their_fields() {
         (email.kind(), email.message()),
         (ErrorKind::Missing, "the JSON object has no key `email`")
     );
+}
+
+#[tokio::test]
+async fn a_missing_bucket_is_an_error_even_for_an_option_field() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    proxy.missing_bucket("certs");
+    let err = Config::load_from(&through(&proxy))
+        .await
+        .expect_err("the bucket is gone");
+    assert_no_secret("error", &format!("{err} {err:?}"));
+    for field in ["cert", "extra"] {
+        let failed = err
+            .field(field)
+            .unwrap_or_else(|| panic!("{field} did not fail: {err}"));
+        assert_eq!(
+            (failed.kind(), failed.message()),
+            (ErrorKind::NotFound, "bucket gs://certs not found")
+        );
+    }
+    assert!(err.field("username").is_none(), "{err}");
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_match_its_checksum_is_never_used() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    proxy.corrupt(BUCKET, "app1");
+    let failed = failure(Config::load_from(&through(&proxy)).await, "password");
+    assert_eq!(failed.kind(), ErrorKind::Integrity, "{failed}");
+    assert_eq!(
+        failed.message(),
+        "object gs://my-bucket/app1: the bytes read do not match the object's checksum; the value was not used"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried() {
+    let (_dir, _gcs, proxy) = servers(&[]).await;
+    proxy.faults().push(Fault::Reset);
+    let config = Config::load_from(&through(&proxy)).await.unwrap();
+    assert_eq!(config.username, "my-user");
+}
+
+#[tokio::test]
+async fn unavailable_forever_and_a_hanging_server_fail_at_the_deadline() {
+    for fault in [Fault::Unavailable, Fault::Hang] {
+        let (_dir, _gcs, proxy) = servers(&[]).await;
+        proxy.faults().set_always(Some(fault));
+        // Not a speed bound: five deadlines only tell "stopped at its deadline" from "kept going".
+        let result =
+            tokio::time::timeout(Duration::from_secs(15), Config::load_from(&through(&proxy)))
+                .await
+                .expect("the load outlived its deadline");
+        let failed = failure(result, "username");
+        assert_eq!(failed.kind(), ErrorKind::Unavailable, "{fault:?}: {failed}");
+        assert!(
+            failed
+                .message()
+                .starts_with("gave up at the load deadline (3 s) after "),
+            "{failed}"
+        );
+    }
 }

@@ -49,7 +49,7 @@ impl Requests {
     /// concurrently.
     async fn run(&self, sources: &Sources) -> (Replies<SecretBytes>, Replies<Option<SecretBytes>>) {
         let policy = &sources.retry;
-        let deadline = Instant::now() + policy.deadline;
+        let deadline = policy.deadline_from(Instant::now());
         let decrypts = async {
             if self.decrypts.is_empty() {
                 return Vec::new();

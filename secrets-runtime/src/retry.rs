@@ -19,7 +19,14 @@ use crate::{BackendError, ErrorKind};
 /// The default: a 10 s deadline for the whole load (Lambda allows 10 s for a function's
 /// init; Cloud Run's default startup probe waits longer), 3 s per attempt, backoff from
 /// 100 ms doubling up to 2 s, each wait jittered between half and all of its length.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = secrets_runtime::RetryPolicy::default().with_deadline(Duration::from_secs(30));
+/// assert_eq!(policy.attempt_timeout, Duration::from_secs(3));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// The whole load, every request and retry, ends by then.
     pub deadline: Duration,
@@ -43,6 +50,33 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The same policy with another deadline for the whole load.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The same policy with another limit on one attempt.
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The same policy with other waits between attempts: `initial`, doubling up to `max`.
+    #[must_use]
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
+    }
+
+    /// When a load that starts now must end.
+    pub(crate) fn deadline_from(&self, start: Instant) -> Instant {
+        later(start, self.deadline)
+    }
+
     /// Runs `attempt` until it succeeds, fails for good, or `deadline` passes.
     pub(crate) async fn run<T, F, Fut>(
         &self,
@@ -53,10 +87,10 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, BackendError>>,
     {
-        let mut backoff = self.initial_backoff;
+        let mut backoff = self.initial_backoff.min(self.max_backoff);
         for attempts in 1u32.. {
             let started = Instant::now();
-            let attempt_deadline = deadline.min(started + self.attempt_timeout);
+            let attempt_deadline = deadline.min(later(started, self.attempt_timeout));
             let error = match timeout_at(attempt_deadline, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if error.kind() != ErrorKind::Unavailable => return Err(error),
@@ -67,7 +101,7 @@ impl RetryPolicy {
                 ),
             };
             let wait = jittered(backoff);
-            if Instant::now() + wait >= deadline {
+            if later(Instant::now(), wait) >= deadline {
                 return Err(BackendError::new(
                     ErrorKind::Unavailable,
                     format!(
@@ -79,10 +113,17 @@ impl RetryPolicy {
                 ));
             }
             sleep(wait).await;
-            backoff = (backoff * 2).min(self.max_backoff);
+            backoff = backoff.saturating_mul(2).min(self.max_backoff);
         }
         unreachable!("the attempt counter of a retry loop cannot overflow before its deadline")
     }
+}
+
+/// `start + d`, or a time far enough away to mean "never" when `d` is huge
+/// (`Duration::MAX` is how a caller says "no deadline").
+fn later(start: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_hours(100 * 365 * 24);
+    start.checked_add(d.min(CENTURY)).unwrap_or(start)
 }
 
 /// Between half and all of `backoff`: loads that failed together do not retry in lockstep.
@@ -128,7 +169,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let policy = RetryPolicy::default();
         let result = policy
-            .run(Instant::now() + policy.deadline, || async {
+            .run(policy.deadline_from(Instant::now()), || async {
                 match calls.fetch_add(1, Ordering::SeqCst) {
                     0 | 1 => Err(unavailable()),
                     _ => Ok(7),
@@ -144,7 +185,7 @@ mod tests {
         let calls = AtomicU32::new(0);
         let policy = RetryPolicy::default();
         let result: Result<(), _> = policy
-            .run(Instant::now() + policy.deadline, || async {
+            .run(policy.deadline_from(Instant::now()), || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err(BackendError::new(ErrorKind::PermissionDenied, "denied"))
             })
@@ -171,11 +212,30 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_policy_without_limits_does_not_overflow() {
+        let policy = RetryPolicy::default()
+            .with_deadline(Duration::MAX)
+            .with_attempt_timeout(Duration::MAX)
+            .with_backoff(Duration::from_secs(5), Duration::MAX);
+        let calls = AtomicU32::new(0);
+        let result = policy
+            .run(policy.deadline_from(Instant::now()), || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(unavailable()),
+                    _ => Ok(()),
+                }
+            })
+            .await;
+        assert!(result.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_hanging_attempt_is_abandoned_and_retried() {
         let calls = AtomicU32::new(0);
         let policy = RetryPolicy::default();
         let result = policy
-            .run(Instant::now() + policy.deadline, || async {
+            .run(policy.deadline_from(Instant::now()), || async {
                 if calls.fetch_add(1, Ordering::SeqCst) == 0 {
                     std::future::pending::<()>().await;
                 }

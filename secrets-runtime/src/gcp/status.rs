@@ -40,7 +40,14 @@ pub(super) fn backend_error(err: &Error, resource: &Resource<'_>) -> BackendErro
         |s| s.message.clone(),
     );
     let Some(code) = code else {
-        return transport_error(err, name);
+        return match err.http_status_code() {
+            // A reply this code does not map (a redirect, 405, 413...): not worth another
+            // attempt, and its body (which may be anything) stays out of the message.
+            Some(http) => {
+                BackendError::new(ErrorKind::Other, format!("{name}: unexpected HTTP {http}"))
+            }
+            None => transport_error(err, name),
+        };
     };
     let (kind, text) = match code {
         Code::PermissionDenied => (
@@ -54,9 +61,14 @@ pub(super) fn backend_error(err: &Error, resource: &Resource<'_>) -> BackendErro
             format!("the credentials were rejected for {name} ({detail})"),
         ),
         Code::NotFound => (ErrorKind::NotFound, format!("{name} not found ({detail})")),
-        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+        Code::InvalidArgument | Code::OutOfRange => {
             (*invalid, format!("{name} rejected the request: {detail}"))
         }
+        // A disabled or destroyed key version, for example: the request was fine.
+        Code::FailedPrecondition => (
+            ErrorKind::Other,
+            format!("{name} cannot be used now: {detail}"),
+        ),
         code if transient(code) => (
             ErrorKind::Unavailable,
             format!("{name}: {} ({detail})", code.name()),
@@ -93,6 +105,16 @@ fn transport_error(err: &Error, name: &str) -> BackendError {
         return BackendError::new(
             ErrorKind::Unavailable,
             format!("{name}: {}", root_cause(err)),
+        );
+    }
+    // A token the metadata server could not hand out this time is worth another attempt.
+    if err.is_authentication() && err.is_transient_and_before_rpc() {
+        return BackendError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "{name}: could not get an access token this time ({})",
+                root_cause(err)
+            ),
         );
     }
     if err.is_authentication() {

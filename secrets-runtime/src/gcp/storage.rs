@@ -62,22 +62,23 @@ impl GcpStore {
             invalid: ErrorKind::Invalid,
         };
         let fail = |e: &google_cloud_storage::Error| {
-            if let Some(ReadError::ChecksumMismatch(mismatch)) = caused_by::<ReadError>(e) {
+            if let Some(ReadError::ChecksumMismatch(_)) = caused_by::<ReadError>(e) {
+                // Not the checksums themselves: the CRC of a short secret can be brute-forced.
                 return BackendError::new(
                     ErrorKind::Integrity,
                     format!(
-                        "{name}: the bytes read do not match the object's checksum ({mismatch}); the value was not used"
+                        "{name}: the bytes read do not match the object's checksum; the value was not used"
                     ),
                 );
             }
             backend_error(e, &resource)
         };
-        let mut response = match self
+        let request = self
             .client
             .read_object(format!("projects/_/buckets/{bucket}"), object)
-            .send()
-            .await
-        {
+            // An object stored with `Content-Encoding: gzip` is read as what it holds.
+            .with_automatic_decompression(true);
+        let mut response = match request.send().await {
             Ok(response) => response,
             Err(e) => {
                 let error = fail(&e);
@@ -93,22 +94,26 @@ impl GcpStore {
             }
         };
         // The size in the reply's metadata stops a large object before its body is read.
-        check_size(
-            bucket,
-            object,
-            u64::try_from(response.object().size).unwrap_or(0),
-            max_bytes,
-        )?;
-        let mut bytes = SecretBytes::new(Vec::new());
+        let size = u64::try_from(response.object().size).unwrap_or(0);
+        check_size(bucket, object, size, max_bytes)?;
+        // Sized up front: a buffer that grew would leave copies of the secret, unwiped, in
+        // the memory it handed back.
+        let mut bytes = SecretBytes::new(Vec::with_capacity(
+            usize::try_from(size).unwrap_or(max_bytes).min(max_bytes),
+        ));
         while let Some(chunk) = response.next().await {
             let chunk = chunk.map_err(|e| fail(&e))?;
             // The metadata could understate the size: count what actually arrives.
-            check_size(
-                bucket,
-                object,
-                (bytes.len() + chunk.len()) as u64,
-                max_bytes,
-            )?;
+            let total = bytes.len() + chunk.len();
+            check_size(bucket, object, total as u64, max_bytes)?;
+            if bytes.capacity() < total {
+                // Grow by hand so that the old buffer is wiped (by `Zeroizing`) when dropped.
+                let mut larger = SecretBytes::new(Vec::with_capacity(
+                    total.max(bytes.capacity() * 2).min(max_bytes),
+                ));
+                larger.extend_from_slice(&bytes);
+                bytes = larger;
+            }
             bytes.extend_from_slice(&chunk);
             wipe(chunk);
         }

@@ -1,5 +1,6 @@
 //! [`GcsProxy`]: a fault-injecting HTTP proxy in front of a Cloud Storage endpoint (normally a
-//! [`FakeGcs`](crate::FakeGcs)), for failures the emulator cannot produce on demand.
+//! [`FakeGcs`](crate::FakeGcs)), for failures the emulator cannot produce on demand, and for
+//! the error bodies real Cloud Storage sends where the emulator's differ.
 
 use std::collections::HashSet;
 use std::io;
@@ -11,21 +12,22 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HOST, HeaderMap, HeaderName};
-use hyper::{Method, Request, Response, Uri};
+use hyper::{Method, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::percent_decode_str;
 
 use crate::fault::Faults;
-use crate::reply::{self, BAD_GATEWAY, Flavor, PERMISSION_DENIED};
-use crate::serve::{self, Listening, Outcome, Reply};
+use crate::reply::{self, BAD_GATEWAY, Flavor, NOT_FOUND, PERMISSION_DENIED};
+use crate::serve::{self, Listening, Outcome};
 
 /// Forwards every request (method, path and query, headers, body) to an upstream Cloud Storage
 /// endpoint and relays status, headers (`x-goog-generation` and `x-goog-hash` included: the
 /// official client needs them) and body back, unless a fault or a denial applies first.
 ///
-/// Faults and denials answer in Cloud Storage's JSON error shape. Dropping the proxy stops it.
+/// Faults and denials answer in Cloud Storage's JSON error shape, and so does a missing object
+/// (the emulator answers a bare text `Not Found` for media reads). Dropping the proxy stops it.
 pub struct GcsProxy {
     state: Arc<State>,
     listening: Listening,
@@ -36,14 +38,25 @@ struct State {
     upstream: String,
     client: Client<HttpConnector, Full<Bytes>>,
     faults: Faults,
-    denied: Mutex<HashSet<(String, String)>>,
+    rules: Mutex<Rules>,
     requests: AtomicUsize,
 }
 
+/// What the test asked for, by bucket and object.
+#[derive(Default)]
+struct Rules {
+    /// `(bucket, object)` pairs answered with 403.
+    denied: HashSet<(String, String)>,
+    /// `(bucket, object)` pairs whose media is relayed with a byte flipped.
+    corrupted: HashSet<(String, String)>,
+    /// Buckets answered with 404 as if they did not exist.
+    missing_buckets: HashSet<String>,
+}
+
 impl State {
-    fn denied(&self) -> MutexGuard<'_, HashSet<(String, String)>> {
-        // Inserts are atomic, so a poisoned set is still consistent.
-        self.denied.lock().unwrap_or_else(PoisonError::into_inner)
+    fn rules(&self) -> MutexGuard<'_, Rules> {
+        // Every update is one insert or remove, so poisoned rules are still consistent.
+        self.rules.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -66,7 +79,7 @@ impl GcsProxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: Client::builder(TokioExecutor::new()).build_http(),
             faults: Faults::new(),
-            denied: Mutex::default(),
+            rules: Mutex::default(),
             requests: AtomicUsize::new(0),
         });
         let shared = Arc::clone(&state);
@@ -97,15 +110,37 @@ impl GcsProxy {
     /// Storage does for a caller without `storage.objects.get`.
     pub fn deny(&self, bucket: &str, object: &str) {
         self.state
-            .denied()
+            .rules()
+            .denied
             .insert((bucket.to_owned(), object.to_owned()));
     }
 
     /// Undoes [`GcsProxy::deny`].
     pub fn allow(&self, bucket: &str, object: &str) {
         self.state
-            .denied()
+            .rules()
+            .denied
             .remove(&(bucket.to_owned(), object.to_owned()));
+    }
+
+    /// Makes every media `GET` (`alt=media`) of `gs://bucket/object` relay the object's bytes
+    /// with one byte flipped: same length, same headers, so the `x-goog-hash` checksums no
+    /// longer match and the official client fails the read with a checksum mismatch, as it
+    /// would on corruption in transit. Metadata reads are untouched. (The client checks only
+    /// whole-object reads, so a ranged read of a corrupted object is not caught.)
+    pub fn corrupt(&self, bucket: &str, object: &str) {
+        self.state
+            .rules()
+            .corrupted
+            .insert((bucket.to_owned(), object.to_owned()));
+    }
+
+    /// Makes every `GET` under `bucket` (the bucket itself, its objects, their media) fail
+    /// with 404 and Cloud Storage's body for a missing bucket, "The specified bucket does not
+    /// exist.", which the emulator never sends: it answers an object read in a missing
+    /// bucket as a missing object.
+    pub fn missing_bucket(&self, bucket: &str) {
+        self.state.rules().missing_buckets.insert(bucket.to_owned());
     }
 
     /// Requests received so far, faulted and denied ones included.
@@ -130,21 +165,98 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
     if let Some(outcome) = reply::injected(&state.faults, Flavor::Storage).await {
         return outcome;
     }
-    let denied = request.method() == Method::GET
-        && object_of(request.uri().path()).is_some_and(|target| state.denied().contains(&target));
-    if denied {
+    let is_get = request.method() == Method::GET;
+    let path = request.uri().path();
+    let object = object_of(path);
+    let corrupt = {
+        let rules = state.rules();
+        // A missing bucket comes first: nothing in it exists to be denied or corrupted.
+        if is_get && bucket_of(path).is_some_and(|b| rules.missing_buckets.contains(&b)) {
+            return Outcome::Reply(reply::error(
+                Flavor::Storage,
+                NOT_FOUND,
+                "The specified bucket does not exist.",
+            ));
+        }
+        if is_get && object.as_ref().is_some_and(|o| rules.denied.contains(o)) {
+            return Outcome::Reply(reply::error(
+                Flavor::Storage,
+                PERMISSION_DENIED,
+                "<nobody> does not have storage.objects.get access to the Google Cloud Storage \
+                 object. Permission 'storage.objects.get' denied on resource (or it may not \
+                 exist).",
+            ));
+        }
+        is_get
+            && is_media(request.uri())
+            && object.as_ref().is_some_and(|o| rules.corrupted.contains(o))
+    };
+    // A HEAD reply has no body to put Cloud Storage's JSON in.
+    let has_body = request.method() != Method::HEAD;
+    let mut relayed = match forward(&state, request).await {
+        Ok(relayed) => relayed,
+        Err(message) => {
+            return Outcome::Reply(reply::error(Flavor::Storage, BAD_GATEWAY, &message));
+        }
+    };
+    // Only a non-JSON 404 is the emulator's bare "Not Found": a JSON one is relayed as is.
+    if has_body
+        && relayed.status() == StatusCode::NOT_FOUND
+        && let Some((bucket, object)) = &object
+        && !is_json(relayed.body())
+    {
         return Outcome::Reply(reply::error(
             Flavor::Storage,
-            PERMISSION_DENIED,
-            "<nobody> does not have storage.objects.get access to the Google Cloud Storage \
-             object. Permission 'storage.objects.get' denied on resource (or it may not exist).",
+            NOT_FOUND,
+            &format!("No such object: {bucket}/{object}"),
         ));
     }
-    Outcome::Reply(
-        forward(&state, request)
-            .await
-            .unwrap_or_else(|message| reply::error(Flavor::Storage, BAD_GATEWAY, &message)),
-    )
+    if corrupt && relayed.status().is_success() {
+        flip_one_byte(relayed.body_mut());
+    }
+    Outcome::Reply(relayed.map(Full::new))
+}
+
+/// Flips one bit of the middle byte of a non-empty `body`. A single flipped bit is the
+/// smallest corruption and one CRC32C always detects; in the middle, and only one bit, so that
+/// JSON usually stays well-formed and only the checksum can give the corruption away.
+fn flip_one_byte(body: &mut Bytes) {
+    if body.is_empty() {
+        return;
+    }
+    let mut bytes = body.to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    *body = Bytes::from(bytes);
+}
+
+/// Whether `body` parses as JSON, as Cloud Storage's error bodies (and the emulator's metadata
+/// errors) do; the emulator's media errors are plain text.
+fn is_json(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok()
+}
+
+/// Whether `uri` asks for an object's media (`alt=media`) rather than its metadata.
+fn is_media(uri: &Uri) -> bool {
+    uri.query()
+        .is_some_and(|query| query.split('&').any(|pair| pair == "alt=media"))
+}
+
+/// The bucket of any JSON API URL under `/storage/v1/b/{bucket}` (also under `/download`),
+/// percent-decoded.
+fn bucket_of(path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix("/download")
+        .unwrap_or(path)
+        .strip_prefix("/storage/v1/b/")?;
+    let bucket = rest.split_once('/').map_or(rest, |(bucket, _)| bucket);
+    if bucket.is_empty() {
+        return None;
+    }
+    percent_decode_str(bucket)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// `(bucket, object)` of a JSON API object URL, `/storage/v1/b/{bucket}/o/{object}` (also
@@ -170,8 +282,9 @@ fn object_of(path: &str) -> Option<(String, String)> {
 }
 
 /// Sends `request` upstream with the body buffered, and buffers the reply: objects in tests
-/// are small, and a buffered body gets a plain `content-length` on the way back.
-async fn forward(state: &State, request: Request<Incoming>) -> Result<Reply, String> {
+/// are small, a buffered body gets a plain `content-length` on the way back, and the caller
+/// may rewrite it.
+async fn forward(state: &State, request: Request<Incoming>) -> Result<Response<Bytes>, String> {
     let (parts, body) = request.into_parts();
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let uri: Uri = format!("{}{path_and_query}", state.upstream)
@@ -200,7 +313,7 @@ async fn forward(state: &State, request: Request<Incoming>) -> Result<Reply, Str
         .await
         .map_err(|e| format!("reading the upstream body: {e}"))?
         .to_bytes();
-    let mut relayed = Response::new(Full::new(body));
+    let mut relayed = Response::new(body);
     *relayed.status_mut() = parts.status;
     *relayed.headers_mut() = end_to_end(parts.headers);
     Ok(relayed)
@@ -256,6 +369,45 @@ mod tests {
         assert_eq!(object_of("/storage/v1/b/bkt/o"), None);
         assert_eq!(object_of("/storage/v1/b/bkt"), None);
         assert_eq!(object_of("/upload/storage/v1/b/bkt/o"), None);
+    }
+
+    #[test]
+    fn bucket_urls() {
+        let bucket = |b: &str| Some(b.to_owned());
+        assert_eq!(bucket_of("/storage/v1/b/bkt"), bucket("bkt"));
+        assert_eq!(bucket_of("/storage/v1/b/bkt/o"), bucket("bkt"));
+        assert_eq!(bucket_of("/storage/v1/b/bkt/o/dir%2Fa"), bucket("bkt"));
+        assert_eq!(bucket_of("/download/storage/v1/b/bkt/o/a"), bucket("bkt"));
+        assert_eq!(bucket_of("/storage/v1/b/"), None);
+        assert_eq!(bucket_of("/storage/v1/b"), None);
+        assert_eq!(bucket_of("/upload/storage/v1/b/bkt/o"), None);
+    }
+
+    #[test]
+    fn media_is_told_from_metadata_by_the_query() {
+        let media = |uri: &str| is_media(&uri.parse().unwrap());
+        assert!(media("/storage/v1/b/bkt/o/a?alt=media"));
+        assert!(media("/storage/v1/b/bkt/o/a?generation=1&alt=media"));
+        assert!(!media("/storage/v1/b/bkt/o/a"));
+        assert!(!media("/storage/v1/b/bkt/o/a?alt=json"));
+        assert!(!media("/storage/v1/b/bkt/o/a?salt=media"));
+    }
+
+    #[test]
+    fn corruption_flips_one_bit_and_keeps_the_length() {
+        let mut body = Bytes::from_static(b"abcde");
+        flip_one_byte(&mut body);
+        assert_eq!(body.as_ref(), b"abbde");
+        let mut empty = Bytes::new();
+        flip_one_byte(&mut empty);
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn json_is_told_from_the_emulators_text() {
+        assert!(is_json(br#"{"error":{"code":404}}"#));
+        assert!(!is_json(b"Not Found\n"));
+        assert!(!is_json(b""));
     }
 
     #[test]

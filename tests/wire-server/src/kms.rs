@@ -44,7 +44,10 @@ struct State {
     faults: Faults,
     denied: Mutex<HashSet<String>>,
     wrong_plaintext_crc: AtomicBool,
+    omit_plaintext_crc: AtomicBool,
+    require_ciphertext_crc: AtomicBool,
     decrypts: AtomicUsize,
+    decrypts_with_crc: AtomicUsize,
     requests: AtomicUsize,
 }
 
@@ -155,10 +158,35 @@ impl KmsServer {
         self.state.wrong_plaintext_crc.store(on, Ordering::SeqCst);
     }
 
+    /// While on, decrypt replies leave out `plaintextCrc32c` altogether, as a reply from a
+    /// server or proxy that drops the field would: the caller must not take a missing
+    /// checksum for a verified one. Takes precedence over
+    /// [`KmsServer::set_wrong_plaintext_crc`].
+    pub fn set_omit_plaintext_crc(&self, on: bool) {
+        self.state.omit_plaintext_crc.store(on, Ordering::SeqCst);
+    }
+
+    /// While on, a decrypt request without `ciphertextCrc32c` fails with 400
+    /// `INVALID_ARGUMENT` (`"ciphertext_crc32c is required by this test server"`). Cloud KMS
+    /// itself treats the field as optional; this lets a test prove that its caller sends it.
+    pub fn set_require_ciphertext_crc(&self, on: bool) {
+        self.state
+            .require_ciphertext_crc
+            .store(on, Ordering::SeqCst);
+    }
+
     /// Decrypt requests received so far, failed and faulted ones included.
     #[must_use]
     pub fn decrypt_count(&self) -> usize {
         self.state.decrypts.load(Ordering::SeqCst)
+    }
+
+    /// Decrypt requests received so far whose body carried a `ciphertextCrc32c` (any non-null
+    /// value, matching or not), failed and faulted ones included, like
+    /// [`KmsServer::decrypt_count`].
+    #[must_use]
+    pub fn decrypts_with_crc_count(&self) -> usize {
+        self.state.decrypts_with_crc.load(Ordering::SeqCst)
     }
 
     /// Requests of any kind received so far.

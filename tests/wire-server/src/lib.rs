@@ -3,8 +3,9 @@
 //!
 //! - [`KmsServer`]: Cloud KMS `decrypt`/`encrypt` over HTTP+JSON, with real AES-256-GCM,
 //!   CRC32C checks and Google's error JSON. No Cloud KMS emulator exists, so this is one.
-//! - [`GcsProxy`]: a proxy in front of a Cloud Storage endpoint that injects faults and
-//!   permission denials the emulator cannot produce.
+//! - [`GcsProxy`]: a proxy in front of a Cloud Storage endpoint that injects faults,
+//!   permission denials, corrupted media and missing buckets the emulator cannot produce, and
+//!   answers a missing object with Cloud Storage's JSON rather than the emulator's text.
 //! - [`FakeGcs`]: runs the `fake-gcs-server` emulator named by `FAKE_GCS_SERVER`.
 //!
 //! All three speak to the official Google clients (`google-cloud-kms-v1`,

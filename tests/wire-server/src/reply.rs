@@ -117,7 +117,16 @@ pub(crate) fn fault(flavor: Flavor, fault: Fault) -> Outcome {
 /// Draws the fate of a request that just arrived: waits the configured latency, then returns
 /// the injected fault's outcome, or `None` to serve the request normally.
 pub(crate) async fn injected(faults: &crate::Faults, flavor: Flavor) -> Option<Outcome> {
-    let (drawn, latency) = faults.draw();
+    carry_out(faults.draw(), flavor).await
+}
+
+/// Carries out a fate drawn earlier with `Faults::draw`: waits its latency, then returns the
+/// fault's outcome, or `None` to serve the request normally. For servers that must draw on
+/// arrival but look at the request body before answering.
+pub(crate) async fn carry_out(
+    (drawn, latency): (Option<Fault>, Duration),
+    flavor: Flavor,
+) -> Option<Outcome> {
     // A hung request never replies, so there is nothing to delay.
     if latency > Duration::ZERO && drawn != Some(Fault::Hang) {
         tokio::time::sleep(latency).await;

@@ -6,10 +6,17 @@
 use std::path::Path;
 use std::time::Duration;
 
+use bytes::Bytes;
 use google_cloud_auth::credentials::anonymous::Builder as Anonymous;
 use google_cloud_gax::retry_policy::NeverRetry;
 use google_cloud_storage::client::Storage;
+use google_cloud_storage::error::ReadError;
+use http_body_util::{BodyExt, Empty};
+use hyper::header::HeaderMap;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use secrets_wire_server::{FakeGcs, Fault, GcsProxy};
+use serde_json::{Value, json};
 
 const BUCKET: &str = "my-bucket";
 const OBJECT: &str = "app1";
@@ -60,6 +67,32 @@ async fn read(
     Ok(content)
 }
 
+/// A plain `GET {endpoint}{path}`, for what the official client does not show: status,
+/// headers and the raw body.
+async fn get(endpoint: &str, path: &str) -> (u16, HeaderMap, Bytes) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let reply = client
+        .get(format!("{endpoint}{path}").parse().unwrap())
+        .await
+        .unwrap();
+    let status = reply.status().as_u16();
+    let (parts, body) = reply.into_parts();
+    (
+        status,
+        parts.headers,
+        body.collect().await.unwrap().to_bytes(),
+    )
+}
+
+/// Cloud Storage's JSON error body for a 404 with `message`.
+fn not_found_body(message: &str) -> Value {
+    json!({ "error": {
+        "code": 404,
+        "message": message,
+        "errors": [{ "message": message, "domain": "global", "reason": "notFound" }],
+    }})
+}
+
 #[tokio::test]
 async fn reads_through_the_proxy_with_the_official_client() {
     let (_dir, fake, proxy) = setup().await;
@@ -83,6 +116,113 @@ async fn missing_object_is_404_from_upstream() {
     let client = storage_client(&proxy.endpoint()).await;
     let error = read(&client, BUCKET, "missing").await.unwrap_err();
     assert_eq!(error.http_status_code(), Some(404), "{error:?}");
+}
+
+#[tokio::test]
+async fn missing_object_gets_cloud_storages_json() {
+    let (_dir, fake, proxy) = setup().await;
+    let client = storage_client(&proxy.endpoint()).await;
+    let error = read(&client, BUCKET, "dir/missing").await.unwrap_err();
+    assert_eq!(error.http_status_code(), Some(404), "{error:?}");
+    let status = error.status().expect("the error body parses as a status");
+    assert_eq!(status.message, "No such object: my-bucket/dir/missing");
+
+    // The emulator's media 404 is bare text; through the proxy it is Cloud Storage's JSON.
+    let media = "/storage/v1/b/my-bucket/o/dir%2Fmissing?alt=media";
+    let (status, _, body) = get(&fake.endpoint(), media).await;
+    assert_eq!((status, body.as_ref()), (404, b"Not Found\n".as_ref()));
+    let (status, headers, body) = get(&proxy.endpoint(), media).await;
+    assert_eq!(status, 404);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        not_found_body("No such object: my-bucket/dir/missing")
+    );
+
+    // A 404 the emulator already sends as JSON (metadata) is relayed untouched.
+    let metadata = "/storage/v1/b/my-bucket/o/missing";
+    let (status, _, direct) = get(&fake.endpoint(), metadata).await;
+    assert_eq!(status, 404);
+    let (status, _, relayed) = get(&proxy.endpoint(), metadata).await;
+    assert_eq!((status, relayed), (404, direct));
+}
+
+#[tokio::test]
+async fn missing_bucket_is_404_with_cloud_storages_json() {
+    let (_dir, _fake, proxy) = setup().await;
+    proxy.missing_bucket(BUCKET);
+    let client = storage_client(&proxy.endpoint()).await;
+    let error = read(&client, BUCKET, OBJECT).await.unwrap_err();
+    assert_eq!(error.http_status_code(), Some(404), "{error:?}");
+    let status = error.status().expect("the error body parses as a status");
+    assert_eq!(status.message, "The specified bucket does not exist.");
+
+    for path in [
+        "/storage/v1/b/my-bucket",
+        "/storage/v1/b/my-bucket/o",
+        "/storage/v1/b/my-bucket/o/app1",
+        "/storage/v1/b/my-bucket/o/dir%2Fother.json?alt=media",
+        "/download/storage/v1/b/my-bucket/o/app1?alt=media",
+    ] {
+        let (status, _, body) = get(&proxy.endpoint(), path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            not_found_body("The specified bucket does not exist."),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn corrupted_media_fails_the_official_clients_checksum() {
+    let (_dir, fake, proxy) = setup().await;
+    proxy.corrupt(BUCKET, OBJECT);
+    let client = storage_client(&proxy.endpoint()).await;
+    let error = read(&client, BUCKET, OBJECT).await.unwrap_err();
+    let mut chain = Some(&error as &(dyn std::error::Error + 'static));
+    let mut mismatch = false;
+    while let Some(cause) = chain {
+        mismatch |= matches!(
+            cause.downcast_ref::<ReadError>(),
+            Some(ReadError::ChecksumMismatch(_))
+        );
+        chain = cause.source();
+    }
+    assert!(mismatch, "{error:?}");
+    // Other objects are untouched.
+    assert_eq!(
+        read(&client, BUCKET, "dir/other.json").await.unwrap(),
+        b"{}"
+    );
+
+    // Same status, length and checksum headers as upstream; exactly one byte differs.
+    let media = "/storage/v1/b/my-bucket/o/app1?alt=media";
+    let (status, upstream_headers, upstream) = get(&fake.endpoint(), media).await;
+    let (relayed_status, headers, relayed) = get(&proxy.endpoint(), media).await;
+    assert_eq!((relayed_status, status), (200, 200));
+    assert_eq!(upstream.as_ref(), CONTENT);
+    assert_eq!(relayed.len(), upstream.len());
+    let differing = upstream
+        .iter()
+        .zip(&relayed)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(differing, 1);
+    for name in ["x-goog-hash", "x-goog-generation", "content-length"] {
+        assert_eq!(headers.get(name), upstream_headers.get(name), "{name}");
+    }
+    // Metadata reads are not media: they pass unchanged.
+    let metadata = "/storage/v1/b/my-bucket/o/app1";
+    assert_eq!(
+        get(&proxy.endpoint(), metadata).await.2,
+        get(&fake.endpoint(), metadata).await.2
+    );
 }
 
 #[tokio::test]

@@ -388,3 +388,71 @@ async fn hang_is_a_client_timeout_then_service_resumes() {
     );
     assert_eq!(server.decrypt_count(), 2);
 }
+
+#[tokio::test]
+async fn required_ciphertext_crc_and_crc_count() {
+    let server = KmsServer::start().await;
+    let ciphertext = server.encrypt(KEY, b"x");
+    let client = client(&server).await;
+    let with_crc = || {
+        client
+            .decrypt()
+            .set_name(KEY)
+            .set_ciphertext(Bytes::from(ciphertext.clone()))
+            .set_ciphertext_crc32c(crc(&ciphertext))
+            .send()
+    };
+    server.set_require_ciphertext_crc(true);
+
+    let error = decrypt(&client, KEY, &ciphertext).await.unwrap_err();
+    assert_eq!(
+        status_of(&error),
+        (
+            Code::InvalidArgument,
+            "ciphertext_crc32c is required by this test server".to_owned()
+        )
+    );
+    assert_eq!(error.http_status_code(), Some(400));
+    assert_eq!(with_crc().await.unwrap().plaintext.as_ref(), b"x");
+
+    // A faulted request that carried the checksum counts, as it does for `decrypt_count`.
+    server.faults().push(Fault::Unavailable);
+    let error = with_crc().await.unwrap_err();
+    assert_eq!(status_of(&error).0, Code::Unavailable);
+
+    server.set_require_ciphertext_crc(false);
+    assert!(decrypt(&client, KEY, &ciphertext).await.is_ok());
+    assert_eq!(server.decrypt_count(), 4);
+    assert_eq!(server.decrypts_with_crc_count(), 2);
+}
+
+#[tokio::test]
+async fn omitted_plaintext_crc_mode() {
+    let server = KmsServer::start().await;
+    let ciphertext = server.encrypt(KEY, b"check me");
+    let client = client(&server).await;
+    server.set_omit_plaintext_crc(true);
+    // Omission wins over a wrong checksum: there is no field to be wrong.
+    server.set_wrong_plaintext_crc(true);
+    let reply = decrypt_reply(&client, &ciphertext).await;
+    assert_eq!(reply.plaintext.as_ref(), b"check me");
+    assert_eq!(reply.plaintext_crc32c, None);
+
+    server.set_omit_plaintext_crc(false);
+    server.set_wrong_plaintext_crc(false);
+    let reply = decrypt_reply(&client, &ciphertext).await;
+    assert_eq!(reply.plaintext_crc32c, Some(crc(b"check me")));
+}
+
+async fn decrypt_reply(
+    client: &KeyManagementService,
+    ciphertext: &[u8],
+) -> google_cloud_kms_v1::model::DecryptResponse {
+    client
+        .decrypt()
+        .set_name(KEY)
+        .set_ciphertext(Bytes::copy_from_slice(ciphertext))
+        .send()
+        .await
+        .expect("decrypt succeeds")
+}

@@ -64,6 +64,52 @@ async fn decrypt_reply_fields_and_query_is_ignored() {
 }
 
 #[tokio::test]
+async fn omitted_plaintext_crc_leaves_the_field_out() {
+    let server = KmsServer::start().await;
+    let ciphertext = server.encrypt(KEY, b"hi");
+    server.set_omit_plaintext_crc(true);
+    let (status, _, body) = post(
+        &server,
+        &format!("/v1/{KEY}:decrypt"),
+        &json!({ "ciphertext": STANDARD.encode(&ciphertext) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["plaintext"], STANDARD.encode(b"hi"));
+    assert!(body.get("plaintextCrc32c").is_none(), "{body}");
+}
+
+/// `null` is proto3 JSON for an unset field: it neither satisfies the requirement nor counts.
+#[tokio::test]
+async fn null_ciphertext_crc_is_absent_and_a_number_counts() {
+    let server = KmsServer::start().await;
+    let ciphertext = server.encrypt(KEY, b"hi");
+    server.set_require_ciphertext_crc(true);
+    let path = format!("/v1/{KEY}:decrypt");
+    let (status, _, body) = post(
+        &server,
+        &path,
+        &json!({ "ciphertext": STANDARD.encode(&ciphertext), "ciphertextCrc32c": null }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"]["message"],
+        "ciphertext_crc32c is required by this test server"
+    );
+    assert_eq!(server.decrypts_with_crc_count(), 0);
+
+    let (status, _, body) = post(
+        &server,
+        &path,
+        &json!({ "ciphertext": STANDARD.encode(&ciphertext), "ciphertextCrc32c": crc(&ciphertext) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.decrypts_with_crc_count(), 1);
+}
+
+#[tokio::test]
 async fn crc_as_json_number_and_url_safe_base64_are_accepted() {
     let server = KmsServer::start().await;
     let ciphertext = server.encrypt(KEY, b"hi");

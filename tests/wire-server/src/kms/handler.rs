@@ -42,22 +42,32 @@ pub(super) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Out
     state.requests.fetch_add(1, Ordering::SeqCst);
     let route = route(&request);
     // Counted before faults are drawn: tests count attempts, not successes.
-    if matches!(route, Some((_, Rpc::Decrypt))) {
+    let is_decrypt = matches!(route, Some((_, Rpc::Decrypt)));
+    if is_decrypt {
         state.decrypts.fetch_add(1, Ordering::SeqCst);
     }
-    if let Some(outcome) = reply::injected(&state.faults, Flavor::Aip193).await {
+    // Drawn on arrival, before the body is read, so that queued faults go to requests in the
+    // order they arrive.
+    let fate = state.faults.draw();
+    // Read even when a fault is coming: `decrypts_with_crc_count` counts attempts, as
+    // `decrypt_count` does, and only the body tells whether one carried a checksum.
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        // The client went away while sending: whatever we answer, nobody reads it.
+        Err(_) => return invalid("Incomplete request body.").into_outcome(),
+    };
+    let body = parse_json(&body);
+    if is_decrypt && body.as_ref().is_ok_and(carries_ciphertext_crc) {
+        state.decrypts_with_crc.fetch_add(1, Ordering::SeqCst);
+    }
+    if let Some(outcome) = reply::carry_out(fate, Flavor::Aip193).await {
         return outcome;
     }
     let Some((name, rpc)) = route else {
         return Rejection::new(NOT_FOUND, "The requested URL was not found on this server.")
             .into_outcome();
     };
-    let body = match request.into_body().collect().await {
-        Ok(collected) => collected.to_bytes(),
-        // The client went away while sending: whatever we answer, nobody reads it.
-        Err(_) => return invalid("Incomplete request body.").into_outcome(),
-    };
-    let result = parse_json(&body).and_then(|body| match rpc {
+    let result = body.and_then(|body| match rpc {
         Rpc::Decrypt => decrypt(&state, &name, &body),
         Rpc::Encrypt => encrypt(&state, &name, &body),
     });
@@ -149,7 +159,7 @@ fn decrypt(state: &State, name: &str, body: &Value) -> Result<Value, Rejection> 
         "additional_authenticated_data",
     )
     .map_err(invalid)?;
-    verify_crc(
+    let has_ciphertext_crc = verify_crc(
         body,
         &ciphertext,
         "ciphertextCrc32c",
@@ -157,6 +167,10 @@ fn decrypt(state: &State, name: &str, body: &Value) -> Result<Value, Rejection> 
         "ciphertext",
     )
     .map_err(invalid)?;
+    if !has_ciphertext_crc && state.require_ciphertext_crc.load(Ordering::SeqCst) {
+        // Not a Cloud KMS rule: the message says so, lest a reader look for it in Google's docs.
+        return Err(invalid("ciphertext_crc32c is required by this test server"));
+    }
     verify_crc(
         body,
         &aad,
@@ -177,12 +191,24 @@ fn decrypt(state: &State, name: &str, body: &Value) -> Result<Value, Rejection> 
         // Flipping every bit keeps the value a valid u32 and guarantees a mismatch.
         crc ^= 0xFFFF_FFFF;
     }
-    Ok(json!({
+    let mut reply = json!({
         "plaintext": encode_bytes(&decrypted.plaintext),
         "plaintextCrc32c": crc.to_string(),
         "usedPrimary": decrypted.used_primary,
         "protectionLevel": "SOFTWARE",
-    }))
+    });
+    if state.omit_plaintext_crc.load(Ordering::SeqCst)
+        && let Some(fields) = reply.as_object_mut()
+    {
+        fields.remove("plaintextCrc32c");
+    }
+    Ok(reply)
+}
+
+/// Whether a decrypt body carries `ciphertextCrc32c`; `null` reads as absent, as in proto3.
+fn carries_ciphertext_crc(body: &Value) -> bool {
+    body.get("ciphertextCrc32c")
+        .is_some_and(|crc| !crc.is_null())
 }
 
 fn encrypt(state: &State, name: &str, body: &Value) -> Result<Value, Rejection> {
