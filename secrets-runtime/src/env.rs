@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::env::VarError;
 use std::fmt;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -48,34 +49,70 @@ impl Env {
         }
         Ok(value)
     }
+}
+
+type Resolved = Result<Arc<str>, BackendError>;
+
+/// Key and bucket names of one load, each read from the environment and checked once however
+/// many fields name it: 64 fields under one `KMS_CRYPTO_KEY_ID` make one lookup, not 64.
+pub(crate) struct Names<'e> {
+    env: &'e Env,
+    /// (literal or env var, kind of name, outcome)
+    known: Vec<(&'static str, &'static str, Resolved)>,
+}
+
+impl<'e> Names<'e> {
+    pub(crate) fn new(env: &'e Env) -> Self {
+        Self {
+            env,
+            known: Vec::new(),
+        }
+    }
 
     /// A name given as a literal or read from an env var, trimmed and checked by the same
     /// rule the derive applies to literals (`what` says which kind of name, for the message).
-    pub(crate) fn resolve_name(
-        &self,
+    pub(crate) fn resolve(
+        &mut self,
         name: &NameRef,
+        what: &'static str,
+        check: fn(&str) -> Result<(), String>,
+    ) -> Result<Arc<str>, BackendError> {
+        let source = match *name {
+            NameRef::Literal(literal) | NameRef::Env(literal) => literal,
+        };
+        if let Some((_, _, known)) = self
+            .known
+            .iter()
+            .find(|(s, w, _)| *s == source && *w == what)
+        {
+            return known.clone();
+        }
+        let resolved = match *name {
+            NameRef::Literal(literal) => Ok(Arc::from(literal)),
+            NameRef::Env(var) => self.read(var, what, check),
+        };
+        self.known.push((source, what, resolved.clone()));
+        resolved
+    }
+
+    fn read(
+        &self,
+        var: &str,
         what: &str,
         check: fn(&str) -> Result<(), String>,
-    ) -> Result<String, BackendError> {
-        match *name {
-            NameRef::Literal(literal) => Ok(literal.to_owned()),
-            NameRef::Env(var) => {
-                let value = self.get(var).and_then(|value| match value.trim() {
-                    "" => Err(BackendError::new(
-                        ErrorKind::Missing,
-                        format!("env {var} is blank"),
-                    )),
-                    trimmed => Ok(trimmed.to_owned()),
-                });
-                let value = value.map_err(|e| {
-                    BackendError::new(e.kind(), format!("{} ({what})", e.message()))
-                })?;
-                check(&value).map_err(|why| {
-                    BackendError::new(ErrorKind::Invalid, format!("env {var}: {why}"))
-                })?;
-                Ok(value)
-            }
-        }
+    ) -> Result<Arc<str>, BackendError> {
+        let value = self.env.get(var).and_then(|value| match value.trim() {
+            "" => Err(BackendError::new(
+                ErrorKind::Missing,
+                format!("env {var} is blank"),
+            )),
+            trimmed => Ok(Arc::<str>::from(trimmed)),
+        });
+        let value =
+            value.map_err(|e| BackendError::new(e.kind(), format!("{} ({what})", e.message())))?;
+        check(&value)
+            .map_err(|why| BackendError::new(ErrorKind::Invalid, format!("env {var}: {why}")))?;
+        Ok(value)
     }
 }
 

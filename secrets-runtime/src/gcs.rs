@@ -2,11 +2,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
 use crate::backend::SecretBytes;
-use crate::env::Env;
+use crate::env::Names;
+use crate::origin::{Name, Origin};
 use crate::plan::NameRef;
 use crate::{BackendError, ErrorKind};
 
@@ -17,25 +19,28 @@ pub const DEFAULT_MAX_OBJECT_BYTES: usize = 1 << 20;
 /// An object to read.
 #[derive(PartialEq, Eq, Hash)]
 pub(crate) struct Read {
-    pub(crate) bucket: String,
+    pub(crate) bucket: Arc<str>,
     pub(crate) object: &'static str,
 }
 
-/// Resolves the bucket name; returns the field's source description too.
+/// Resolves the bucket name; returns where the field comes from too.
 pub(crate) fn resolve(
-    env: &Env,
-    bucket: &NameRef,
+    names: &mut Names<'_>,
+    bucket_ref: &NameRef,
     object: &'static str,
-    key: Option<&str>,
-) -> (String, Result<Read, BackendError>) {
-    let origin = |bucket: &str| match key {
-        Some(key) => format!("gs://{bucket}/{object}#{key}"),
-        None => format!("gs://{bucket}/{object}"),
+    key: Option<&'static str>,
+) -> (Origin, Result<Read, BackendError>) {
+    let bucket = names.resolve(
+        bucket_ref,
+        "the bucket name",
+        secrets_names::check_bucket_name,
+    );
+    let origin = Origin::Gcs {
+        bucket: Name::new(&bucket, bucket_ref),
+        object,
+        key,
     };
-    match env.resolve_name(bucket, "the bucket name", secrets_names::check_bucket_name) {
-        Ok(bucket) => (origin(&bucket), Ok(Read { bucket, object })),
-        Err(why) => (origin(&bucket.describe()), Err(why)),
-    }
+    (origin, bucket.map(|bucket| Read { bucket, object }))
 }
 
 /// A JSON object's keys, each with its value's text as it stands in the object's bytes.

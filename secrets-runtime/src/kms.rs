@@ -4,8 +4,11 @@
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::env::Env;
+use std::sync::Arc;
+
+use crate::env::{Env, Names};
 use crate::loaded::Slot;
+use crate::origin::{Name, Origin};
 use crate::plan::NameRef;
 use crate::{BackendError, ErrorKind};
 
@@ -19,22 +22,27 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 /// A decrypt to make: this ciphertext under this key.
 #[derive(PartialEq, Eq, Hash)]
 pub(crate) struct Decrypt {
-    pub(crate) key: String,
+    pub(crate) key: Arc<str>,
     pub(crate) ciphertext: Vec<u8>,
 }
 
 /// Reads the ciphertext and the key name: the decrypt to make, or the field's outcome
-/// already. Returns the field's source description too, with the key name as read
-/// whenever it could be read.
-pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Result<Decrypt, Slot>) {
-    let key = env.resolve_name(
+/// already. Returns where the field comes from too, with the key name as read whenever it
+/// could be read.
+pub(crate) fn resolve(
+    names: &mut Names<'_>,
+    env: &Env,
+    var: &'static str,
+    key_ref: &NameRef,
+) -> (Origin, Result<Decrypt, Slot>) {
+    let key = names.resolve(
         key_ref,
         "the KMS key name",
         secrets_names::check_kms_key_name,
     );
-    let shown = match &key {
-        Ok(key) => key.clone(),
-        Err(_) => key_ref.describe(),
+    let origin = Origin::Kms {
+        key: Name::new(&key, key_ref),
+        var,
     };
     let ciphertext = env
         .get(var)
@@ -47,20 +55,30 @@ pub(crate) fn resolve(env: &Env, var: &str, key_ref: &NameRef) -> (String, Resul
         // The ciphertext is there, so a missing key name is a broken deploy, not absence.
         (Ok(_), Err(why)) => Err(Slot::Failed(why)),
     };
-    (format!("kms {shown} via env {var}"), request)
+    (origin, request)
 }
 
 /// Base64 with every ASCII whitespace ignored: `base64` wraps at 76 columns and `echo` adds
 /// a newline, and neither should make a deploy fail.
 pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = text.as_bytes();
+    // Most values hold no whitespace: decode those where they are rather than copy them.
+    let compact: std::borrow::Cow<'_, [u8]> = if bytes.iter().any(u8::is_ascii_whitespace) {
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect()
+    } else {
+        bytes.into()
+    };
     if compact.is_empty() {
         return Err(BackendError::new(
             ErrorKind::Missing,
             format!("env {var} is blank"),
         ));
     }
-    BASE64.decode(compact.as_bytes()).map_err(|err| {
+    BASE64.decode(&compact).map_err(|err| {
         // The decoder's own message quotes the offending byte; if someone pasted plaintext
         // here, that byte is part of the secret, so only its position is reported.
         let at = match err {

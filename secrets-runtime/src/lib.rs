@@ -49,6 +49,7 @@ mod load;
 mod loaded;
 pub mod local;
 pub mod memory;
+mod origin;
 mod plan;
 mod retry;
 mod sources;

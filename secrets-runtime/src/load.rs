@@ -7,9 +7,11 @@ use futures_util::future::{join, join_all};
 use tokio::time::Instant;
 
 use crate::backend::{BoxFuture, Kms, SecretBytes};
+use crate::env::Names;
 use crate::gcs::{self, JsonObject, Read};
 use crate::kms::{self, Decrypt};
 use crate::loaded::{Loaded, Slot};
+use crate::origin::Origin;
 use crate::plan::{SourceSpec, StructSpec};
 use crate::retry::RetryPolicy;
 use crate::{BackendError, Sources, env};
@@ -116,10 +118,11 @@ fn intern<T: PartialEq>(list: &mut Vec<T>, item: T) -> usize {
 /// Loads every field of `spec` from `sources`; the generated `load_from` converts the result.
 pub async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
     let mut requests = Requests::default();
-    let (origins, steps): (Vec<String>, Vec<Step>) = spec
+    let mut names = Names::new(&sources.env);
+    let (origins, steps): (Vec<Origin>, Vec<Step>) = spec
         .fields
         .iter()
-        .map(|field| resolve(sources, &field.source, &mut requests))
+        .map(|field| resolve(sources, &mut names, &field.source, &mut requests))
         .unzip();
     let (decrypted, read) = requests.run(sources).await;
 
@@ -154,19 +157,22 @@ pub async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
     Loaded::new(spec, origins, slots)
 }
 
-fn resolve(sources: &Sources, source: &SourceSpec, requests: &mut Requests) -> (String, Step) {
+fn resolve(
+    sources: &Sources,
+    names: &mut Names<'_>,
+    source: &SourceSpec,
+    requests: &mut Requests,
+) -> (Origin, Step) {
     match source {
         SourceSpec::Env { var, default } => {
             let (value, defaulted) = env::lookup(&sources.env, var, *default);
-            let origin = if defaulted {
-                format!("env {var}, unset: the default")
-            } else {
-                format!("env {var}")
-            };
-            (origin, Step::Done(Slot::from(value)))
+            (
+                Origin::Env { var, defaulted },
+                Step::Done(Slot::from(value)),
+            )
         }
         SourceSpec::Kms { var, key } => {
-            let (origin, request) = kms::resolve(&sources.env, var, key);
+            let (origin, request) = kms::resolve(names, &sources.env, var, key);
             let step = match request {
                 Ok(request) => Step::Decrypt(requests.decrypt(request)),
                 Err(slot) => Step::Done(slot),
@@ -178,7 +184,7 @@ fn resolve(sources: &Sources, source: &SourceSpec, requests: &mut Requests) -> (
             object,
             key,
         } => {
-            let (origin, request) = gcs::resolve(&sources.env, bucket, object, *key);
+            let (origin, request) = gcs::resolve(names, bucket, object, *key);
             let step = match request {
                 Ok(request) => Step::Read {
                     index: requests.read(request),

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::backend::SecretBytes;
 use crate::convert::FromSecret;
+use crate::origin::Origin;
 use crate::plan::StructSpec;
 use crate::{BackendError, Error, ErrorKind, FieldError};
 
@@ -37,13 +38,13 @@ impl From<Result<SecretBytes, BackendError>> for Slot {
 /// the error lists every failed field at once.
 pub struct Loaded {
     spec: &'static StructSpec,
-    origins: Vec<String>,
+    origins: Vec<Origin>,
     slots: Vec<Slot>,
     failures: Vec<FieldError>,
 }
 
 impl Loaded {
-    pub(crate) fn new(spec: &'static StructSpec, origins: Vec<String>, slots: Vec<Slot>) -> Self {
+    pub(crate) fn new(spec: &'static StructSpec, origins: Vec<Origin>, slots: Vec<Slot>) -> Self {
         Self {
             spec,
             origins,
@@ -68,7 +69,7 @@ impl Loaded {
         };
         self.failures.push(FieldError::new(
             self.spec.fields[index].name,
-            std::mem::take(&mut self.origins[index]),
+            self.origins[index].to_string(),
             failure.kind(),
             failure.message().to_owned(),
         ));

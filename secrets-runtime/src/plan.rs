@@ -55,13 +55,3 @@ pub enum NameRef {
     /// The env var that holds the name, checked at boot.
     Env(&'static str),
 }
-
-impl NameRef {
-    /// The name for messages: the literal, or `$VAR` before it is read.
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Self::Literal(name) => (*name).to_owned(),
-            Self::Env(var) => format!("${var}"),
-        }
-    }
-}
