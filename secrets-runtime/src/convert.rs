@@ -122,11 +122,18 @@ fn parse_error<T: FromStr>(text: &str, err: &dyn Display) -> ConvertError {
         type_name::<std::net::AddrParseError>(),
         type_name::<std::convert::Infallible>(),
     ];
-    if quiet.contains(&type_name::<T::Err>()) {
-        ConvertError::new(format!("the value is not a valid {ty}: {err}"))
+    let reason = if quiet.contains(&type_name::<T::Err>()) {
+        format!(": {err}")
     } else {
-        ConvertError::new(format!("the value is not a valid {ty}"))
-    }
+        String::new()
+    };
+    // Values are parsed as they are; a stray newline from `echo` is the usual culprit.
+    let hint = if text.trim() == text {
+        ""
+    } else {
+        " (it has leading or trailing whitespace)"
+    };
+    ConvertError::new(format!("the value is not a valid {ty}{reason}{hint}"))
 }
 
 /// `core::net::ip_addr::IpAddr` → `IpAddr`, `alloc::vec::Vec<u8>` → `Vec<u8>`.

@@ -57,8 +57,8 @@ type Resolved = Result<Arc<str>, BackendError>;
 /// many fields name it: 64 fields under one `KMS_CRYPTO_KEY_ID` make one lookup, not 64.
 pub(crate) struct Names<'e> {
     env: &'e Env,
-    /// (literal or env var, kind of name, outcome)
-    known: Vec<(&'static str, &'static str, Resolved)>,
+    /// (literal or env var, whether read from the env, kind of name, outcome)
+    known: Vec<(&'static str, bool, &'static str, Resolved)>,
 }
 
 impl<'e> Names<'e> {
@@ -77,13 +77,15 @@ impl<'e> Names<'e> {
         what: &'static str,
         check: fn(&str) -> Result<(), String>,
     ) -> Result<Arc<str>, BackendError> {
-        let source = match *name {
-            NameRef::Literal(literal) | NameRef::Env(literal) => literal,
+        // A literal bucket `certs` and `bucket_env = "certs"` are different names.
+        let (source, from_env) = match *name {
+            NameRef::Literal(literal) => (literal, false),
+            NameRef::Env(var) => (var, true),
         };
-        if let Some((_, _, known)) = self
+        if let Some((.., known)) = self
             .known
             .iter()
-            .find(|(s, w, _)| *s == source && *w == what)
+            .find(|(s, e, w, _)| (*s, *e, *w) == (source, from_env, what))
         {
             return known.clone();
         }
@@ -91,7 +93,7 @@ impl<'e> Names<'e> {
             NameRef::Literal(literal) => Ok(Arc::from(literal)),
             NameRef::Env(var) => self.read(var, what, check),
         };
-        self.known.push((source, what, resolved.clone()));
+        self.known.push((source, from_env, what, resolved.clone()));
         resolved
     }
 

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::backend::SecretBytes;
@@ -49,19 +50,58 @@ pub(crate) fn resolve(
 /// (zeroized) object buffer, so no unpicked secret lingers in an unwiped allocation.
 pub(crate) type JsonObject<'a> = HashMap<Cow<'a, str>, &'a RawValue>;
 
-/// Parses an object as a JSON object. Messages give a JSON type or the position of a syntax
-/// error, never text from the object.
+/// A JSON object whose keys are all distinct: with a key written twice, which value was
+/// meant is a guess, and a secrets file is no place to guess.
+struct Distinct<'a>(JsonObject<'a>);
+
+impl<'de> Deserialize<'de> for Distinct<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = Distinct<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut object = JsonObject::new();
+                while let Some((key, value)) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
+                    if object.contains_key(&key) {
+                        return Err(de::Error::custom(format_args!("{DUPLICATE}`{key}`")));
+                    }
+                    object.insert(key, value);
+                }
+                Ok(Distinct(object))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
+
+/// Starts the one error message this module makes inside serde, so it can be told apart.
+const DUPLICATE: &str = "duplicate key ";
+
+/// Parses an object as a JSON object. Messages give a JSON type, a duplicated key's name or
+/// the position of a syntax error, never text from the object.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<JsonObject<'_>, BackendError> {
     let invalid = |message: String| BackendError::new(ErrorKind::Invalid, message);
     let syntax = |err: serde_json::Error| {
-        invalid(format!(
-            "the object is not valid JSON (error at line {} column {})",
-            err.line(),
-            err.column()
-        ))
+        let at = format!("line {} column {}", err.line(), err.column());
+        match err.to_string().strip_prefix(DUPLICATE) {
+            Some(rest) => {
+                let key = rest.split(" at line").next().unwrap_or(rest);
+                invalid(format!("the JSON object has the key {key} twice ({at})"))
+            }
+            None => invalid(format!("the object is not valid JSON (error at {at})")),
+        }
     };
+    // Editors on Windows start UTF-8 files with a byte order mark; JSON does not allow it,
+    // but it carries no meaning either.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_slice(bytes).map_err(syntax),
+        Some(b'{') => serde_json::from_slice::<Distinct<'_>>(bytes)
+            .map(|d| d.0)
+            .map_err(syntax),
+        None => Err(invalid("the object is empty, not a JSON object".to_owned())),
         // Not an object: say what it is if it is JSON at all. Deserializing it as a map
         // would fail with serde's "invalid type: string \"...\"", which quotes the value.
         _ => match serde_json::from_slice::<&RawValue>(bytes) {
@@ -201,6 +241,17 @@ mod tests {
             err.message(),
             "the object is not valid JSON (error at line 1 column 1)"
         );
-        assert_eq!(parse_object(b"").unwrap_err().kind(), ErrorKind::Invalid);
+        assert_eq!(
+            parse_object(b" ").unwrap_err().message(),
+            "the object is empty, not a JSON object"
+        );
+        let err = parse_object(br#"{"password":"hunter2","password":"hunter3"}"#).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "the JSON object has the key `password` twice (line 1 column 43)"
+        );
+        assert!(!err.message().contains("hunter"));
+        let bom = parse_object(b"\xEF\xBB\xBF{\"a\":1}").unwrap();
+        assert_eq!(pick(&bom, "a").unwrap().as_slice(), b"1");
     }
 }

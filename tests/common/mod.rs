@@ -51,3 +51,4 @@ pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
         ("STORAGE_BUCKET".into(), BUCKET.into()),
     ]
 }
+pub mod matrix;

@@ -1,0 +1,369 @@
+//! The bad-input matrix: rows that each load one struct from the in-memory backends and must
+//! fail on one field, exactly as the row says. The rows live in `tests/bad_input_*.rs`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::str::FromStr;
+
+use base64::prelude::*;
+use secrets_runtime::memory::MemoryKms;
+use secrets_runtime::{Error, ErrorKind, Secrets, Sources};
+
+use super::{BUCKET, KEY, OTHER_KEY, assert_no_secret, b64, store};
+
+/// A `FromStr` error that quotes its input, escaped, as careless parsers do.
+pub struct Echo;
+impl FromStr for Echo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Err(format!("cannot parse {s:?} as Echo"))
+    }
+}
+
+/// What an env var holds in a row.
+pub enum V {
+    Text(String),
+    Unset,
+    /// base64 ciphertext of the plaintext under the key, from the key ring the load uses.
+    Sealed(&'static str, Vec<u8>),
+    /// Ciphertext of the plaintext under `KEY`, turned into the env value by the function.
+    Mangled(Vec<u8>, fn(&[u8]) -> String),
+    /// Ciphertext from another key ring: the loading one has no such key.
+    Foreign(&'static str, Vec<u8>),
+}
+
+pub fn text(value: impl Into<String>) -> V {
+    V::Text(value.into())
+}
+
+pub fn sealed(key: &'static str, plaintext: impl Into<Vec<u8>>) -> V {
+    V::Sealed(key, plaintext.into())
+}
+
+pub enum Msg {
+    Exact(String),
+    Prefix(String),
+}
+
+pub fn exact(message: impl Into<String>) -> Msg {
+    Msg::Exact(message.into())
+}
+
+pub fn prefix(message: impl Into<String>) -> Msg {
+    Msg::Prefix(message.into())
+}
+
+pub type Load = for<'a> fn(&'a Sources) -> Pin<Box<dyn Future<Output = Result<(), Error>> + 'a>>;
+
+pub fn load<T: Secrets>(
+    sources: &Sources,
+) -> Pin<Box<dyn Future<Output = Result<(), Error>> + '_>> {
+    Box::pin(async move { T::load_from(sources).await.map(|_| ()) })
+}
+
+/// One row: a struct, its inputs on top of the seed (`KMS_CRYPTO_KEY_ID`, `STORAGE_BUCKET`
+/// and `common::store()`), and the one failure expected.
+pub struct Case {
+    name: &'static str,
+    load: Load,
+    env: Vec<(&'static str, V)>,
+    objects: Vec<(&'static str, &'static str, Vec<u8>)>,
+    kms: bool,
+    gcs: bool,
+    cap: Option<usize>,
+    /// Values that must not appear in the error in any form.
+    secrets: Vec<Vec<u8>>,
+    field: &'static str,
+    source: String,
+    kind: ErrorKind,
+    message: Msg,
+}
+
+pub fn case<T: Secrets>(name: &'static str) -> Case {
+    Case {
+        name,
+        load: load::<T>,
+        env: Vec::new(),
+        objects: Vec::new(),
+        kms: true,
+        gcs: true,
+        cap: None,
+        secrets: Vec::new(),
+        field: "",
+        source: String::new(),
+        kind: ErrorKind::Other,
+        message: exact(""),
+    }
+}
+
+impl Case {
+    /// The field expected to fail, and its source as the error spells it.
+    pub fn at(mut self, field: &'static str, source: impl Into<String>) -> Self {
+        (self.field, self.source) = (field, source.into());
+        self
+    }
+
+    pub fn env(mut self, var: &'static str, value: V) -> Self {
+        self.env.push((var, value));
+        self
+    }
+
+    pub fn object(self, object: &'static str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.object_in(BUCKET, object, bytes)
+    }
+
+    pub fn object_in(
+        mut self,
+        bucket: &'static str,
+        object: &'static str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.objects.push((bucket, object, bytes.into()));
+        self
+    }
+
+    pub fn secret(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.secrets.push(value.into());
+        self
+    }
+
+    pub fn no_kms(mut self) -> Self {
+        self.kms = false;
+        self
+    }
+
+    pub fn no_gcs(mut self) -> Self {
+        self.gcs = false;
+        self
+    }
+
+    pub fn cap(mut self, max: usize) -> Self {
+        self.cap = Some(max);
+        self
+    }
+
+    pub fn fails(mut self, kind: ErrorKind, message: Msg) -> Self {
+        (self.kind, self.message) = (kind, message);
+        self
+    }
+}
+
+pub const GHOST_KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/ghost";
+pub const NOT_THIS_KEY: &str = "key projects/p/locations/global/keyRings/r/cryptoKeys/k cannot decrypt \
+                            the ciphertext: it was not made by this key or was altered";
+pub const TOO_SHORT: &str = "key projects/p/locations/global/keyRings/r/cryptoKeys/k cannot decrypt \
+                         the ciphertext: it is too short";
+pub const NOT_NUMBER: &str = "invalid digit found in string";
+pub const TOO_LARGE: &str = "number too large to fit in target type";
+pub const NOT_BOOL: &str =
+    "the value is not a valid bool: provided string was not `true` or `false`";
+pub const NOT_UTF8: &str = "the value is not valid UTF-8";
+pub const NOT_ECHO: &str = "the value is not a valid Echo";
+pub const KEY_FORM: &str = "env KMS_CRYPTO_KEY_ID: KMS key name `projects/p/keyRings/r/cryptoKeys/k` \
+                        is not of the form \
+                        `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`";
+pub const BUCKET_CHARS: &str = "env STORAGE_BUCKET: bucket name `My-Bucket` contains `M`; \
+                            use lowercase letters, digits, `-`, `_` and `.`";
+pub const BUCKET_GOOG: &str =
+    "env STORAGE_BUCKET: bucket name `goog-secrets` must not start with `goog` or contain `google`";
+
+pub fn not_valid(ty: &str, why: &str) -> Msg {
+    exact(format!("the value is not a valid {ty}: {why}"))
+}
+
+pub fn bad_char(line: usize, column: usize) -> Msg {
+    exact(format!(
+        "env DB_PASS is not base64 ciphertext (bad character at line {line} column {column})"
+    ))
+}
+
+pub fn not_json(line: usize, column: usize) -> Msg {
+    exact(format!(
+        "the object is not valid JSON (error at line {line} column {column})"
+    ))
+}
+
+pub fn top_level(json_type: &str) -> Msg {
+    exact(format!(
+        "the object holds a JSON {json_type}, not a JSON object"
+    ))
+}
+
+pub fn holds(json_type: &str) -> Msg {
+    exact(format!(
+        "key `password` holds a JSON {json_type}; expected a string, number or boolean"
+    ))
+}
+
+pub fn no_backend(what: &str) -> Msg {
+    exact(format!(
+        "no {what} backend is configured; \
+         add one with Sources::builder().kms(..)/.gcs(..), .local(dir) or .gcp()"
+    ))
+}
+
+pub fn url_safe(ciphertext: &[u8]) -> String {
+    BASE64_URL_SAFE.encode(ciphertext)
+}
+
+pub fn without_last_byte(ciphertext: &[u8]) -> String {
+    b64(&ciphertext[..ciphertext.len() - 1])
+}
+
+/// Shorter than the 12-byte nonce and the 16-byte tag.
+pub fn first_20_bytes(ciphertext: &[u8]) -> String {
+    b64(&ciphertext[..20])
+}
+
+/// Ciphertext as `base64` wraps it, 76 columns a line, with column 5 of line 40 broken.
+pub fn wrapped_with_a_bad_character(ciphertext: &[u8]) -> String {
+    let mut lines: Vec<String> = b64(ciphertext)
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    lines[39].replace_range(4..5, "*");
+    lines.join("\n")
+}
+
+/// The message of a value that failed to parse only because of surrounding whitespace.
+pub fn spaced(message: Msg) -> Msg {
+    match message {
+        Msg::Exact(m) => exact(format!("{m} (it has leading or trailing whitespace)")),
+        Msg::Prefix(m) => prefix(m),
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+}
+
+/// The forms in which a value could show up in text: as is (each valid UTF-8 run), escaped
+/// as `{:?}` and `escape_default` write it, as bytes in `{:?}` of a slice, and in base64.
+/// Forms under 4 characters are skipped: they occur in ordinary words and numbers.
+pub fn forms(secret: &[u8]) -> Vec<String> {
+    let mut forms = vec![
+        secret.escape_ascii().to_string(),
+        format!("{secret:?}").trim_matches(['[', ']']).to_owned(),
+        BASE64_STANDARD.encode(secret),
+        BASE64_URL_SAFE_NO_PAD.encode(secret),
+    ];
+    for chunk in secret.utf8_chunks() {
+        let valid = chunk.valid();
+        forms.extend([
+            valid.to_owned(),
+            valid.escape_debug().to_string(),
+            valid.escape_default().to_string(),
+        ]);
+    }
+    forms.retain(|form| form.chars().count() >= 4);
+    forms
+}
+
+/// Runs one row; says what went wrong, if anything.
+pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
+    let kms = MemoryKms::new();
+    // Both keys exist in the loading ring, so a wrong key is a failed decrypt, not a miss.
+    kms.encrypt(KEY, b"");
+    kms.encrypt(OTHER_KEY, b"");
+    let foreign = MemoryKms::new();
+    let mut env: BTreeMap<&str, String> = BTreeMap::from([
+        ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
+        ("STORAGE_BUCKET", BUCKET.to_owned()),
+    ]);
+    for (var, value) in case.env {
+        let value = match value {
+            V::Text(text) => text,
+            V::Unset => {
+                env.remove(var);
+                continue;
+            }
+            V::Sealed(key, plaintext) => b64(&kms.encrypt(key, &plaintext)),
+            V::Mangled(plaintext, mangle) => mangle(&kms.encrypt(KEY, &plaintext)),
+            V::Foreign(key, plaintext) => b64(&foreign.encrypt(key, &plaintext)),
+        };
+        env.insert(var, value);
+    }
+    let mut gcs = store();
+    for (bucket, object, bytes) in case.objects {
+        gcs = gcs.with_object(bucket, object, bytes);
+    }
+    let mut builder = Sources::builder().env(env);
+    if case.kms {
+        builder = builder.kms(kms);
+    }
+    if case.gcs {
+        builder = builder.gcs(gcs);
+    }
+    if let Some(max) = case.cap {
+        builder = builder.max_object_bytes(max);
+    }
+    let sources = builder.build();
+
+    let outcome = catch_unwind(AssertUnwindSafe(|| rt.block_on((case.load)(&sources))));
+    let err = match outcome {
+        Err(_) => return Err("the load panicked".into()),
+        Ok(Ok(())) => return Err("the load succeeded".into()),
+        Ok(Err(err)) => err,
+    };
+    let [field] = err.fields() else {
+        return Err(format!("expected one failed field, got: {err}"));
+    };
+    let got = (field.field(), field.source(), field.kind());
+    if got != (case.field, case.source.as_str(), case.kind) {
+        return Err(format!(
+            "expected {:?}, got {got:?}: {field}",
+            (case.field, &case.source, case.kind)
+        ));
+    }
+    let message_ok = match &case.message {
+        Msg::Exact(message) => field.message() == message,
+        Msg::Prefix(start) => field.message().starts_with(start.as_str()),
+    };
+    if !message_ok {
+        return Err(format!("unexpected message: {}", field.message()));
+    }
+    if err.field(case.field) != Some(field) {
+        return Err("Error::field does not find the failed field".into());
+    }
+    let line = format!("{} ({}): {}", case.field, case.source, field.message());
+    let whole = format!(
+        "failed to load {}: 1 field failed\n  - {line}",
+        err.target()
+    );
+    if (field.to_string(), err.to_string()) != (line, whole) {
+        return Err(format!("unexpected Display: {err}"));
+    }
+    let shown = format!("{err}\n{err:?}\n{err:#?}\n{field}\n{field:?}");
+    assert_no_secret("the error", &shown);
+    for secret in &case.secrets {
+        assert!(secret.len() >= 4, "a secret under 4 bytes tests nothing");
+        if let Some(form) = forms(secret)
+            .into_iter()
+            .find(|f| shown.contains(f.as_str()))
+        {
+            return Err(format!("the error shows the value as {form:?}: {shown}"));
+        }
+    }
+    Ok(())
+}
+
+/// Runs every row; fails with the list of rows that did not behave.
+pub fn run(cases: Vec<Case>) {
+    let rt = runtime();
+    let mut names = std::collections::HashSet::new();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case.name;
+        assert!(names.insert(name), "two cases named {name:?}");
+        if let Err(why) = check(&rt, case) {
+            failures.push(format!("{name}: {why}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
