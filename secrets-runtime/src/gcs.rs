@@ -88,8 +88,13 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<JsonObject<'_>, BackendError>
         let at = format!("line {} column {}", err.line(), err.column());
         match err.to_string().strip_prefix(DUPLICATE) {
             Some(rest) => {
-                let key = rest.split(" at line").next().unwrap_or(rest);
-                invalid(format!("the JSON object has the key {key} twice ({at})"))
+                // serde_json appends " at line L column C"; the key may hold " at line" too.
+                let key = rest.rsplit_once(" at line ").map_or(rest, |(key, _)| key);
+                // Escaped: a key is a name, but a newline in it could forge a line of a log.
+                invalid(format!(
+                    "the JSON object has the key {} twice ({at})",
+                    key.escape_debug()
+                ))
             }
             None => invalid(format!("the object is not valid JSON (error at {at})")),
         }
@@ -251,6 +256,11 @@ mod tests {
             "the JSON object has the key `password` twice (line 1 column 43)"
         );
         assert!(!err.message().contains("hunter"));
+        let err = parse_object(b"{\"a\\nb\":1,\"a\\nb\":2}").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "the JSON object has the key `a\\nb` twice (line 1 column 19)"
+        );
         let bom = parse_object(b"\xEF\xBB\xBF{\"a\":1}").unwrap();
         assert_eq!(pick(&bom, "a").unwrap().as_slice(), b"1");
     }

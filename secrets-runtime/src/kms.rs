@@ -99,8 +99,11 @@ pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
     })
 }
 
-/// Line and column (1-based, in characters) in `text` of the `offset`-th non-whitespace
-/// character: where a person looking at the wrapped value finds it.
+/// Line and column (1-based, in characters) in `text` of the character that holds byte
+/// `offset` of its non-whitespace text: where a person looking at the wrapped value finds it.
+///
+/// The offset counts bytes, not characters: the decoder may report the last byte of the
+/// input while a multi-byte character comes before it (`"Zürich1!"`).
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let (mut line, mut column, mut seen) = (1, 0, 0);
     for c in text.chars() {
@@ -110,10 +113,10 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
         }
         column += 1;
         if !c.is_ascii_whitespace() {
-            if seen == offset {
+            seen += c.len_utf8();
+            if seen > offset {
                 break;
             }
-            seen += 1;
         }
     }
     (line, column)
@@ -146,6 +149,12 @@ mod tests {
         assert_eq!(
             decode("DB_PASS", " \n").unwrap_err().kind(),
             ErrorKind::Missing
+        );
+        // Found by fuzzing: the decoder reports the byte offset of the last character here,
+        // which once pointed past the end ("line 2 column 0").
+        assert_eq!(
+            decode("DB_PASS", "Zürich1!\n").unwrap_err().message(),
+            "env DB_PASS is not base64 ciphertext (bad character at line 1 column 8)"
         );
     }
 }

@@ -1,0 +1,214 @@
+//! What the fuzz targets share: the runtime, the names and secrets they seed, and the checks
+//! every load must pass. Everything goes through `secrets_runtime`'s public API.
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use base64::prelude::*;
+use secrets_runtime::{Error, ErrorKind};
+
+pub const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
+pub const OTHER_KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/other";
+/// A well-formed key name that no key ring here holds.
+pub const UNKNOWN_KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/unknown";
+pub const BUCKET: &str = "my-bucket";
+pub const CERT_BUCKET: &str = "certs-bkt";
+/// A well-formed bucket name that no store here holds.
+pub const UNKNOWN_BUCKET: &str = "no-such-bucket";
+
+/// Every secret a harness plants starts with this: no error may ever show it. Alphanumeric,
+/// so Debug's escaping cannot hide it.
+pub const CANARY: &str = "CANARYq7Zx";
+
+/// One current-thread runtime with every driver, built once per process: building one per
+/// input would cost more than the load it runs.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a current-thread runtime builds")
+        })
+        .block_on(future)
+}
+
+/// What one field of a load must come out as.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect<T> {
+    /// Loaded, with this value.
+    Value(T),
+    /// Failed, with one of these kinds.
+    Fail(&'static [ErrorKind]),
+}
+
+impl<T> Expect<T> {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Value(_))
+    }
+}
+
+/// A source's outcome before conversion to the field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw {
+    /// Nothing there: `None` for an `Option`, else a failure of this kind.
+    Absent(ErrorKind),
+    Bytes(Vec<u8>),
+    Fail(&'static [ErrorKind]),
+}
+
+pub const INVALID: &[ErrorKind] = &[ErrorKind::Invalid];
+pub const MISSING: &[ErrorKind] = &[ErrorKind::Missing];
+pub const DECRYPT: &[ErrorKind] = &[ErrorKind::Decrypt];
+pub const NOT_FOUND: &[ErrorKind] = &[ErrorKind::NotFound];
+
+impl Raw {
+    /// The outcome of a field of type `T` parsed with `FromStr`.
+    pub fn parsed<T: std::str::FromStr>(&self) -> Expect<T> {
+        self.convert(|bytes| {
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| text.parse().ok())
+        })
+    }
+
+    /// The outcome of a `String` or `SecretString` field.
+    pub fn text(&self) -> Expect<String> {
+        self.convert(|bytes| String::from_utf8(bytes.to_vec()).ok())
+    }
+
+    /// The outcome of a `Vec<u8>` field.
+    pub fn bytes(&self) -> Expect<Vec<u8>> {
+        self.convert(|bytes| Some(bytes.to_vec()))
+    }
+
+    /// The outcome of an `Option` field whose inner type converts with `convert`.
+    pub fn optional<T>(&self, inner: impl Fn(&Raw) -> Expect<T>) -> Expect<Option<T>> {
+        match self {
+            Self::Absent(_) => Expect::Value(None),
+            other => match inner(other) {
+                Expect::Value(value) => Expect::Value(Some(value)),
+                Expect::Fail(kinds) => Expect::Fail(kinds),
+            },
+        }
+    }
+
+    fn convert<T>(&self, convert: impl Fn(&[u8]) -> Option<T>) -> Expect<T> {
+        match self {
+            Self::Absent(kind) => Expect::Fail(match kind {
+                ErrorKind::Missing => MISSING,
+                ErrorKind::NotFound => NOT_FOUND,
+                other => panic!("absence of kind {other:?}"),
+            }),
+            Self::Bytes(bytes) => convert(bytes).map_or(Expect::Fail(INVALID), Expect::Value),
+            Self::Fail(kinds) => Expect::Fail(kinds),
+        }
+    }
+}
+
+/// Checks one field of a load against what it must come out as: `actual` is the loaded
+/// value when the whole load succeeded, `None` when it failed.
+pub fn check_field<T: PartialEq + std::fmt::Debug>(
+    result: Result<&T, &Error>,
+    field: &str,
+    expect: &Expect<T>,
+) {
+    match (result, expect) {
+        (Ok(actual), Expect::Value(value)) => {
+            assert!(actual == value, "field {field}: loaded a different value");
+        }
+        (Ok(_), Expect::Fail(kinds)) => panic!("field {field} loaded but must fail with {kinds:?}"),
+        (Err(err), Expect::Value(_)) => {
+            assert!(
+                err.field(field).is_none(),
+                "field {field} failed but must load: {err}"
+            );
+        }
+        (Err(err), Expect::Fail(kinds)) => {
+            let Some(failure) = err.field(field) else {
+                panic!("field {field} did not fail but must fail with {kinds:?}: {err}");
+            };
+            assert!(
+                kinds.contains(&failure.kind()),
+                "field {field} failed with {:?}, expected one of {kinds:?}: {err}",
+                failure.kind()
+            );
+        }
+    }
+}
+
+/// What every failed load must satisfy: it names at least one field, once each, in
+/// declaration order; each with a non-empty source and message; and nothing it shows holds a
+/// planted secret, but for `names` (names an error may quote, such as a JSON key written
+/// twice: names are configuration, not values).
+pub fn check_error(err: &Error, target: &str, declared: &[&str], names: &[&str]) {
+    assert_eq!(err.target(), target);
+    assert!(!err.fields().is_empty(), "a failed load names no field");
+    let mut last = None;
+    for failure in err.fields() {
+        let at = declared
+            .iter()
+            .position(|name| *name == failure.field())
+            .unwrap_or_else(|| panic!("unknown field {}", failure.field()));
+        assert!(
+            last.is_none_or(|last| at > last),
+            "fields out of order or repeated: {err}"
+        );
+        last = Some(at);
+        assert!(
+            !failure.source().is_empty(),
+            "field {} has an empty source: {err:?}",
+            failure.field()
+        );
+        assert!(
+            !failure.message().is_empty(),
+            "field {} has an empty message: {err:?}",
+            failure.field()
+        );
+    }
+    let shown = format!("{err} {err:?} {err:#?}");
+    // `FUZZ_SHOW=1`: print every error, to pick corpus inputs that reach rare messages.
+    if std::env::var_os("FUZZ_SHOW").is_some() {
+        eprintln!("FUZZ_SHOW {err}");
+    }
+    let unnamed = |mut text: String| {
+        for name in names {
+            // As `{:?}` writes it inside a longer string: without its quotes.
+            let debug = format!("{name:?}");
+            text = text.replace(&debug[1..debug.len() - 1], "");
+            text = text.replace(name, "");
+        }
+        text
+    };
+    assert_no_canary(&unnamed(shown));
+    for failure in err.fields() {
+        assert_no_canary(&unnamed(format!(
+            "{failure} {failure:?} {}",
+            failure.message()
+        )));
+    }
+}
+
+/// Panics if `shown` holds the canary, or the base64 of its first 9 bytes (where base64 of a
+/// planted secret would start).
+pub fn assert_no_canary(shown: &str) {
+    assert!(
+        !shown.contains(CANARY),
+        "a planted secret is shown: {shown}"
+    );
+    let encoded = BASE64_STANDARD.encode(&CANARY.as_bytes()[..9]);
+    assert!(
+        !shown.contains(&encoded),
+        "a planted secret's base64 is shown: {shown}"
+    );
+}
+
+/// `CANARY` followed by `rest`: a secret no error may show.
+pub fn planted(rest: &[u8]) -> Vec<u8> {
+    let mut secret = CANARY.as_bytes().to_vec();
+    secret.extend_from_slice(rest);
+    secret
+}
