@@ -47,14 +47,16 @@ async fn setup() -> (KmsServer, Vec<(String, String)>) {
     (server, env)
 }
 
+/// The official client at `server`, with a short deadline and quick retries so that failure
+/// tests end soon.
 fn sources(server: &KmsServer, env: Vec<(String, String)>) -> Sources {
     Sources::builder()
         .env(env)
         .kms_endpoint(server.endpoint())
+        .retry(quick())
         .build()
 }
 
-/// A short deadline with quick retries, so that failure tests end soon.
 fn quick() -> RetryPolicy {
     RetryPolicy::default()
         .with_deadline(Duration::from_secs(2))
@@ -137,11 +139,7 @@ async fn corrupted_and_truncated_ciphertext_are_decrypt_errors() {
 async fn permission_denied_names_the_key_and_the_role_and_is_not_retried() {
     let (server, env) = setup().await;
     server.deny(OTHER_KEY);
-    let sources = Sources::builder()
-        .env(env)
-        .kms_endpoint(server.endpoint())
-        .retry(quick())
-        .build();
+    let sources = sources(&server, env);
     let failed = failure(Config::load_from(&sources).await, "api_token");
     assert_eq!(failed.kind(), ErrorKind::PermissionDenied, "{failed}");
     assert!(
@@ -183,11 +181,7 @@ async fn unavailable_twice_then_success_is_retried() {
     let (server, env) = setup().await;
     server.faults().push(Fault::Unavailable);
     server.faults().push(Fault::Unavailable);
-    let sources = Sources::builder()
-        .env(env)
-        .kms_endpoint(server.endpoint())
-        .retry(quick())
-        .build();
+    let sources = sources(&server, env);
     let config = Config::load_from(&sources).await.unwrap();
     assert_eq!(config.db_pass.expose_secret(), DB_PASS);
     assert_eq!(config.api_token.expose_secret(), API_TOKEN);
@@ -199,11 +193,7 @@ async fn throttling_and_reset_connections_are_retried() {
     let (server, env) = setup().await;
     server.faults().push(Fault::ResourceExhausted);
     server.faults().push(Fault::Reset);
-    let sources = Sources::builder()
-        .env(env)
-        .kms_endpoint(server.endpoint())
-        .retry(quick())
-        .build();
+    let sources = sources(&server, env);
     let config = Config::load_from(&sources).await.unwrap();
     assert_eq!(config.api_token.expose_secret(), API_TOKEN);
 }
@@ -212,14 +202,9 @@ async fn throttling_and_reset_connections_are_retried() {
 async fn load_against(fault: Fault) -> (KmsServer, secrets_runtime::Error) {
     let (server, env) = setup().await;
     server.faults().set_always(Some(fault));
-    let policy = quick();
-    let sources = Sources::builder()
-        .env(env)
-        .kms_endpoint(server.endpoint())
-        .retry(policy)
-        .build();
+    let sources = sources(&server, env);
     // Not a speed bound: five deadlines only tell "stopped at its deadline" from "kept going".
-    let result = tokio::time::timeout(policy.deadline * 5, Config::load_from(&sources))
+    let result = tokio::time::timeout(quick().deadline * 5, Config::load_from(&sources))
         .await
         .expect("the load outlived its deadline");
     (server, result.expect_err("every request fails"))

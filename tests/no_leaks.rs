@@ -47,15 +47,6 @@ async fn debug_of_everything_a_user_can_print_is_clean() {
     assert!(format!("{kms:?}").contains(KEY));
 }
 
-/// A `FromStr` error that quotes its input, as careless parsers do.
-struct Echo;
-impl FromStr for Echo {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Err(format!("cannot parse {s:?} as Echo"))
-    }
-}
-
 #[derive(Secrets)]
 struct Broken {
     #[kms]

@@ -9,10 +9,9 @@ mod common;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
-use std::str::FromStr;
 
 use base64::prelude::*;
-use common::{BUCKET, KEY, OTHER_KEY, b64};
+use common::{BUCKET, Echo, KEY, OTHER_KEY, b64};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -125,15 +124,6 @@ fn json_string(secret: &[u8]) -> Vec<u8> {
     }
     out.push(b'"');
     out
-}
-
-/// A `FromStr` error that quotes its input, escaped, as careless parsers do.
-struct Echo;
-impl FromStr for Echo {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Err(format!("cannot parse {s:?} as Echo"))
-    }
 }
 
 #[derive(Secrets)]

@@ -5,22 +5,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::str::FromStr;
 
 use base64::prelude::*;
 use secrets_runtime::memory::MemoryKms;
 use secrets_runtime::{Error, ErrorKind, Secrets, Sources};
 
 use super::{BUCKET, KEY, OTHER_KEY, assert_no_secret, b64, store};
-
-/// A `FromStr` error that quotes its input, escaped, as careless parsers do.
-pub struct Echo;
-impl FromStr for Echo {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Err(format!("cannot parse {s:?} as Echo"))
-    }
-}
 
 /// What an env var holds in a row.
 pub enum V {

@@ -1,6 +1,8 @@
 //! Shared by the top-level tests: key names, seeded backends, and the leak assertion.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::str::FromStr;
+
 use base64::prelude::*;
 use secrets_runtime::memory::{MemoryKms, MemoryStore};
 
@@ -52,3 +54,13 @@ pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
     ]
 }
 pub mod matrix;
+
+/// A `FromStr` error that quotes its input, escaped, as careless parsers do: the library must
+/// not pass such a message on.
+pub struct Echo;
+impl FromStr for Echo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Err(format!("cannot parse {s:?} as Echo"))
+    }
+}
