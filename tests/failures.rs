@@ -58,7 +58,7 @@ async fn every_failed_field_is_named_in_one_error() {
     let got: Vec<(&str, &str, ErrorKind, &str)> = err
         .fields()
         .iter()
-        .map(|f| (f.field(), f.source(), f.kind(), f.message()))
+        .map(|f| (f.field(), f.origin(), f.kind(), f.message()))
         .collect();
     let key = KEY;
     let expected = [
@@ -165,7 +165,7 @@ async fn names_read_at_boot_are_checked_like_literals() {
             .contains("names a key version; decrypt takes the key"),
         "{db_pass}"
     );
-    assert_eq!(db_pass.source(), "kms $KMS_CRYPTO_KEY_ID via env DB_PASS");
+    assert_eq!(db_pass.origin(), "kms $KMS_CRYPTO_KEY_ID via env DB_PASS");
     let app = err.field("app").unwrap();
     assert_eq!(
         (app.kind(), app.message()),

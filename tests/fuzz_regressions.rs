@@ -60,7 +60,7 @@ fn assert_well_formed(err: &Error, secrets: &[&str]) {
     assert!(!err.fields().is_empty());
     let shown = format!("{err} {err:?} {err:#?}");
     for field in err.fields() {
-        assert!(!field.source().is_empty(), "{shown}");
+        assert!(!field.origin().is_empty(), "{shown}");
         assert!(!field.message().is_empty(), "{shown}");
     }
     for secret in secrets.iter().chain([&CANARY]) {

@@ -77,7 +77,7 @@ fn failure(
         .clone();
     assert!(
         failed
-            .source()
+            .origin()
             .starts_with("kms projects/p/locations/global/keyRings/r/cryptoKeys/"),
         "{failed}"
     );
@@ -173,7 +173,7 @@ async fn an_unknown_key_is_not_found() {
             .starts_with(&format!("key {missing} not found")),
         "{failed}"
     );
-    assert_eq!(failed.source(), format!("kms {missing} via env DB_PASS"));
+    assert_eq!(failed.origin(), format!("kms {missing} via env DB_PASS"));
 }
 
 #[tokio::test]

@@ -159,7 +159,7 @@ async fn permission_denied_names_the_object_and_the_role() {
         ),
         "{failed}"
     );
-    assert_eq!(failed.source(), "gs://my-bucket/app1#password");
+    assert_eq!(failed.origin(), "gs://my-bucket/app1#password");
 }
 
 #[tokio::test]
@@ -183,7 +183,7 @@ async fn an_object_over_the_cap_is_refused_before_its_body() {
         .build();
     let failed = failure(Big::load_from(&sources).await, "big");
     assert_eq!(
-        (failed.kind(), failed.source()),
+        (failed.kind(), failed.origin()),
         (ErrorKind::TooLarge, "gs://my-bucket/big")
     );
     assert_eq!(

@@ -92,7 +92,7 @@ fn forms(secret: &[u8]) -> Vec<String> {
 fn error_text(err: &Error) -> String {
     let mut text = format!("{err}\n{err:?}\n{err:#?}");
     for field in err.fields() {
-        let (message, source) = (field.message(), field.source());
+        let (message, source) = (field.message(), field.origin());
         write!(text, "\n{field}\n{field:?}\n{message}\n{source}").expect("a String takes any text");
     }
     text

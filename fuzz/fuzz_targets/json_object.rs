@@ -324,7 +324,7 @@ fn check(bytes: &[u8]) {
             );
             for failure in err.fields() {
                 assert_eq!(
-                    failure.source(),
+                    failure.origin(),
                     format!("gs://{BUCKET}/app1#{}", failure.field())
                 );
             }

@@ -374,8 +374,8 @@ fuzz_target!(|input: Input| {
                     }]
                 };
                 assert!(
-                    failure.source().starts_with("kms ")
-                        && failure.source().ends_with(&format!(" via env {var}")),
+                    failure.origin().starts_with("kms ")
+                        && failure.origin().ends_with(&format!(" via env {var}")),
                     "{failure}"
                 );
                 if let Some(text) = env_text(var) {

@@ -159,7 +159,7 @@ pub fn check_error(err: &Error, target: &str, declared: &[&str], names: &[&str])
         );
         last = Some(at);
         assert!(
-            !failure.source().is_empty(),
+            !failure.origin().is_empty(),
             "field {} has an empty source: {err:?}",
             failure.field()
         );

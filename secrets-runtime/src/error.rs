@@ -37,7 +37,7 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     field: &'static str,
-    source: String,
+    origin: String,
     kind: ErrorKind,
     message: String,
 }
@@ -45,13 +45,13 @@ pub struct FieldError {
 impl FieldError {
     pub(crate) fn new(
         field: &'static str,
-        source: String,
+        origin: String,
         kind: ErrorKind,
         message: String,
     ) -> Self {
         Self {
             field,
-            source,
+            origin,
             kind,
             message,
         }
@@ -66,8 +66,8 @@ impl FieldError {
     /// Where the value was to come from: `env DB_PASS`, `kms <key> via env DB_PASS`,
     /// `gs://bucket/app1#password`.
     #[must_use]
-    pub fn source(&self) -> &str {
-        &self.source
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The class of failure.
@@ -85,7 +85,7 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.field, self.source, self.message)
+        write!(f, "{} ({}): {}", self.field, self.origin, self.message)
     }
 }
 

@@ -304,7 +304,7 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
     let [field] = err.fields() else {
         return Err(format!("expected one failed field, got: {err}"));
     };
-    let got = (field.field(), field.source(), field.kind());
+    let got = (field.field(), field.origin(), field.kind());
     if got != (case.field, case.source.as_str(), case.kind) {
         return Err(format!(
             "expected {:?}, got {got:?}: {field}",
