@@ -36,19 +36,14 @@ pub enum ErrorKind {
 /// One failed field of a load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    field: &'static str,
+    field: String,
     origin: String,
     kind: ErrorKind,
     message: String,
 }
 
 impl FieldError {
-    pub(crate) fn new(
-        field: &'static str,
-        origin: String,
-        kind: ErrorKind,
-        message: String,
-    ) -> Self {
+    pub(crate) fn new(field: String, origin: String, kind: ErrorKind, message: String) -> Self {
         Self {
             field,
             origin,
@@ -59,8 +54,8 @@ impl FieldError {
 
     /// The Rust field name.
     #[must_use]
-    pub fn field(&self) -> &'static str {
-        self.field
+    pub fn field(&self) -> &str {
+        &self.field
     }
 
     /// Where the value was to come from: `env DB_PASS`, `kms <key> via env DB_PASS`,

@@ -39,27 +39,28 @@
 mod aead;
 mod backend;
 mod convert;
-mod env;
+mod environment;
 mod error;
+pub mod family;
 #[cfg(feature = "gcp")]
 pub mod gcp;
-mod gcs;
-mod kms;
+mod json;
+mod kinds;
 mod load;
 mod loaded;
 pub mod local;
 pub mod memory;
 mod origin;
-mod plan;
 mod retry;
 mod sources;
+mod spec;
 
 use std::future::Future;
 
 pub use backend::{BoxFuture, Kms, ObjectStore, SecretBytes};
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
-pub use gcs::DEFAULT_MAX_OBJECT_BYTES;
+pub use kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// Derives [`Secrets`] for a struct with named fields; see the crate docs for the attributes.
@@ -68,12 +69,30 @@ pub use sources::{Sources, SourcesBuilder};
 
 /// A struct whose fields are loaded at boot from env vars, KMS ciphertext and stored objects.
 ///
-/// Derive it with `#[derive(Secrets)]`; implementing it by hand is possible but gains nothing.
+/// Derive it with `#[derive(Secrets)]`: the derive writes the struct's static description
+/// and how to put it together; loading is this trait's.
 pub trait Secrets: Sized {
-    /// Loads every field from `sources`, all remote requests concurrently. On failure the
-    /// error lists every failed field.
+    /// Not public API: the struct's fields and their sources, written by the derive.
+    #[doc(hidden)]
+    const __SPEC: &'static __private::StructSpec;
+
+    /// Not public API: the struct from a load's fields, taken in declaration order; `None`
+    /// when a field failed (the failure is recorded in `loaded`).
+    #[doc(hidden)]
+    fn __assemble(loaded: &mut __private::Loaded) -> Option<Self>;
+
+    /// Loads every field from `sources`, all remote requests concurrently (those of nested
+    /// structs too). On failure the error lists every failed field.
     #[must_use = "the load happens when the future is awaited"]
-    fn load_from(sources: &Sources) -> impl Future<Output = Result<Self, Error>> + Send + '_;
+    fn load_from(sources: &Sources) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
+        async move {
+            let mut loaded = load::fetch(sources, Self::__SPEC).await;
+            match Self::__assemble(&mut loaded) {
+                Some(value) => Ok(value),
+                None => Err(loaded.into_error()),
+            }
+        }
+    }
 
     /// Loads from the process environment with the backends it selects
     /// ([`Sources::process`]).
@@ -86,11 +105,16 @@ pub trait Secrets: Sized {
 /// Not public API: what `#[derive(Secrets)]` expands to refers to these paths.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::load::fetch;
+    pub use crate::kinds::{env, gcs, kms};
+    pub use crate::load::{Planned, Planner};
+    pub use crate::loaded::Loaded;
+    pub use crate::origin::Origin;
+    pub use crate::spec::{FieldSource, FieldSpec, Load, NameRef, Pick, StructSpec, Var};
 
     /// Compiles only for a field type the derive can load: the stand-in impl emitted on
     /// errors calls it so that type errors are not held back behind attribute errors.
     pub fn assert_loadable<T: crate::FromSecret<M>, M>() {}
-    pub use crate::loaded::Loaded;
-    pub use crate::plan::{FieldSpec, NameRef, SourceSpec, StructSpec};
+
+    /// The same for a nested field: its type must derive `Secrets`.
+    pub fn assert_nested<T: crate::Secrets>() {}
 }

@@ -1,12 +1,13 @@
-//! The outcome of a load's requests, converted field by field by the generated code.
+//! The outcome of a load, converted field by field by the generated `__assemble`, which
+//! takes the fields in declaration order, nested structs depth first.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::backend::SecretBytes;
 use crate::convert::FromSecret;
 use crate::origin::Origin;
-use crate::plan::StructSpec;
-use crate::{BackendError, Error, ErrorKind, FieldError};
+use crate::{BackendError, Error, ErrorKind, FieldError, Secrets};
 
 /// What one field's source produced.
 pub(crate) enum Slot {
@@ -14,12 +15,12 @@ pub(crate) enum Slot {
     /// Nothing there: an error unless the field's type accepts absence (`Option`).
     Absent(BackendError),
     Failed(BackendError),
-    Taken,
 }
 
 impl Slot {
-    /// A failure that means "nothing there" ([`ErrorKind::Missing`]) is absence, which an
-    /// `Option` field loads as `None`; any other is a failure.
+    /// The one rule of absence: a failure that means "nothing there"
+    /// ([`ErrorKind::Missing`]) is absence, which an `Option` field loads as `None`; any
+    /// other is a failure. Every source kind and every backend goes through it.
     pub(crate) fn from_error(why: BackendError) -> Self {
         match why.kind() {
             ErrorKind::Missing => Self::Absent(why),
@@ -28,34 +29,40 @@ impl Slot {
     }
 }
 
-impl From<Result<SecretBytes, BackendError>> for Slot {
-    fn from(result: Result<SecretBytes, BackendError>) -> Self {
-        result.map_or_else(Self::from_error, Self::Value)
-    }
+/// One field after its request was answered.
+pub(crate) struct Settled {
+    pub(crate) name: &'static str,
+    pub(crate) path: Option<Arc<str>>,
+    pub(crate) origin: Origin,
+    pub(crate) slot: Slot,
 }
 
-/// Every field's bytes or failure; `take` converts one field, collecting failures so that
-/// the error lists every failed field at once.
+/// Every field's bytes or failure; `take` converts the next field, collecting failures so
+/// that the error lists every failed field at once.
 pub struct Loaded {
-    spec: &'static StructSpec,
-    origins: Vec<Origin>,
-    slots: Vec<Slot>,
+    target: &'static str,
+    fields: std::vec::IntoIter<Settled>,
     failures: Vec<FieldError>,
 }
 
 impl Loaded {
-    pub(crate) fn new(spec: &'static StructSpec, origins: Vec<Origin>, slots: Vec<Slot>) -> Self {
+    pub(crate) fn new(target: &'static str, fields: Vec<Settled>) -> Self {
         Self {
-            spec,
-            origins,
-            slots,
+            target,
+            fields: fields.into_iter(),
             failures: Vec::new(),
         }
     }
 
-    /// The field at `index` as a `T`, or `None` with its failure recorded.
-    pub fn take<T: FromSecret<M>, M>(&mut self, index: usize) -> Option<T> {
-        let failure = match std::mem::replace(&mut self.slots[index], Slot::Taken) {
+    /// The next field as a `T`, or `None` with its failure recorded.
+    pub fn take<T: FromSecret<M>, M>(&mut self) -> Option<T> {
+        let Settled {
+            name,
+            path,
+            origin,
+            slot,
+        } = self.fields.next()?;
+        let failure = match slot {
             Slot::Value(bytes) => match T::from_secret(bytes) {
                 Ok(value) => return Some(value),
                 Err(why) => BackendError::new(ErrorKind::Invalid, why.message()),
@@ -65,21 +72,29 @@ impl Loaded {
                 None => why,
             },
             Slot::Failed(why) => why,
-            Slot::Taken => BackendError::new(ErrorKind::Other, "field loaded twice"),
+        };
+        let field = match path {
+            Some(path) => format!("{path}.{name}"),
+            None => name.to_owned(),
         };
         self.failures.push(FieldError::new(
-            self.spec.fields[index].name,
-            self.origins[index].to_string(),
+            field,
+            origin.to_string(),
             failure.kind(),
             failure.message().to_owned(),
         ));
         None
     }
 
+    /// The next fields as the nested struct `T`, or `None` with their failures recorded.
+    pub fn nested<T: Secrets>(&mut self) -> Option<T> {
+        T::__assemble(self)
+    }
+
     /// The error listing every failed field.
     #[must_use]
     pub fn into_error(self) -> Error {
-        Error::new(self.spec.name, self.failures)
+        Error::new(self.target, self.failures)
     }
 }
 
@@ -87,7 +102,7 @@ impl fmt::Debug for Loaded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the slots: they hold plaintext.
         f.debug_struct("Loaded")
-            .field("target", &self.spec.name)
+            .field("target", &self.target)
             .field("failures", &self.failures)
             .finish_non_exhaustive()
     }

@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
-use crate::gcs::{bucket_not_found, check_size};
+use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
 /// The env var that selects the local backend for `load()` and names its directory.

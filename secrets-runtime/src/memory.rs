@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
-use crate::gcs::{bucket_not_found, check_size};
+use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
 /// A key ring in memory: real AES-256-GCM, one random key per key name, made on first use.

@@ -1,26 +1,68 @@
 //! Where a field's value comes from, as an error shows it (`env PORT`, `kms <key> via env
-//! DB_PASS`, `gs://bucket/app1#password`). Kept as parts and written out only for a field
-//! that fails: a load that succeeds formats nothing.
+//! DB_PASS`, `gs://bucket/app1#password`). Kept as parts and written out by the field's source
+//! kind only for a field that fails: a load that succeeds formats nothing.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::plan::NameRef;
+use crate::spec::{FieldSource, NameRef};
 
-pub(crate) enum Origin {
-    Env {
-        var: &'static str,
-        defaulted: bool,
-    },
-    Kms {
-        key: Name,
-        var: &'static str,
-    },
-    Gcs {
-        bucket: Name,
-        object: &'static str,
-        key: Option<&'static str>,
-    },
+/// The parts of a field's origin that planning found; the source kind writes them out.
+pub struct Origin {
+    source: &'static dyn FieldSource,
+    var: Cow<'static, str>,
+    name: Option<Name>,
+    defaulted: bool,
+}
+
+impl Origin {
+    pub(crate) fn new(source: &'static dyn FieldSource) -> Self {
+        Self {
+            source,
+            var: Cow::Borrowed(""),
+            name: None,
+            defaulted: false,
+        }
+    }
+
+    /// The env var the field read (with any nested prefix), if it read one.
+    pub(crate) fn with_var(mut self, var: Cow<'static, str>) -> Self {
+        self.var = var;
+        self
+    }
+
+    /// The name (key, bucket) the request is made to, as read, or where it was to come from.
+    pub(crate) fn with_name(mut self, read: &Result<Arc<str>, impl Sized>, from: NameRef) -> Self {
+        self.name = Some(match read {
+            Ok(name) => Name::Read(name.clone()),
+            Err(_) => Name::Unread(from),
+        });
+        self
+    }
+
+    pub(crate) fn defaulted(mut self) -> Self {
+        self.defaulted = true;
+        self
+    }
+
+    pub(crate) fn var(&self) -> &str {
+        &self.var
+    }
+
+    pub(crate) fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+
+    pub(crate) fn is_defaulted(&self) -> bool {
+        self.defaulted
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.describe(self, f)
+    }
 }
 
 /// A key or bucket name as read, or where it was to be read from when that failed.
@@ -29,47 +71,12 @@ pub(crate) enum Name {
     Unread(NameRef),
 }
 
-impl Name {
-    pub(crate) fn new<E>(read: &Result<Arc<str>, E>, from: &NameRef) -> Self {
-        match read {
-            Ok(name) => Self::Read(name.clone()),
-            Err(_) => Self::Unread(*from),
-        }
-    }
-}
-
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read(name) => f.write_str(name),
             Self::Unread(NameRef::Literal(name)) => f.write_str(name),
             Self::Unread(NameRef::Env(var)) => write!(f, "${var}"),
-        }
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Env {
-                var,
-                defaulted: false,
-            } => write!(f, "env {var}"),
-            Self::Env {
-                var,
-                defaulted: true,
-            } => write!(f, "env {var}, unset: the default"),
-            Self::Kms { key, var } => write!(f, "kms {key} via env {var}"),
-            Self::Gcs {
-                bucket,
-                object,
-                key: Some(key),
-            } => write!(f, "gs://{bucket}/{object}#{key}"),
-            Self::Gcs {
-                bucket,
-                object,
-                key: None,
-            } => write!(f, "gs://{bucket}/{object}"),
         }
     }
 }

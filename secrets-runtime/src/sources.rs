@@ -1,5 +1,6 @@
-//! `Sources`: the bundle of backends and the environment a load reads from.
+//! `Sources`: the environment a load reads from and a backend per provider family.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -8,63 +9,30 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
 
+use crate::BackendError;
 use crate::backend::{BoxFuture, Kms, ObjectStore};
-use crate::env::Env;
-use crate::gcs::DEFAULT_MAX_OBJECT_BYTES;
+use crate::environment::Env;
+use crate::family::{self, Backend, CloudKms, CloudStorage, Family, Slot};
+use crate::kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
 use crate::local::{self, LocalKms, LocalStore};
 use crate::retry::RetryPolicy;
-use crate::{BackendError, ErrorKind};
 
 /// The environment and the backends a load reads from.
 ///
 /// [`Secrets::load`](crate::Secrets::load) uses [`Sources::process`]; tests and programs with
 /// their own clients build one with [`Sources::builder`] and call
-/// [`Secrets::load_from`](crate::Secrets::load_from).
+/// [`Secrets::load_from`](crate::Secrets::load_from). Backends are kept per provider family
+/// (see [`family`](crate::family)), so one struct may read from any number of them.
 pub struct Sources {
     pub(crate) env: Env,
-    kms: Backend<dyn Kms>,
-    gcs: Backend<dyn ObjectStore>,
+    backends: Vec<Slot>,
+    /// Why a family has no backend when none was set: the builder's hint, or the missing
+    /// `gcp` feature's for [`Sources::from_env`].
+    unset: Option<&'static str>,
     pub(crate) max_object_bytes: usize,
     pub(crate) retry: RetryPolicy,
 }
 
-/// Makes a backend when a load first needs it.
-type Build<T> = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<T>, BackendError>> + Send + Sync>;
-
-/// A backend, one to build on first use, or why there is none (said when a field needs it,
-/// not before).
-enum Backend<T: ?Sized> {
-    Ready(Arc<T>),
-    /// Built once, by the first load that needs it, so a struct that reads no `#[kms]` field
-    /// never builds a KMS client. A failed build is not kept: the next load tries again.
-    Lazy(OnceCell<Arc<T>>, Build<T>),
-    Missing(&'static str),
-}
-
-impl<T: ?Sized> Backend<T> {
-    async fn get(&self, kind: &str) -> Result<Arc<T>, BackendError> {
-        match self {
-            Self::Ready(backend) => Ok(backend.clone()),
-            Self::Lazy(cell, build) => cell.get_or_try_init(build).await.cloned(),
-            Self::Missing(hint) => Err(BackendError::new(
-                ErrorKind::Unconfigured,
-                format!("no {kind} backend is configured; {hint}"),
-            )),
-        }
-    }
-
-    fn describe(&self) -> &'static str {
-        match self {
-            Self::Ready(_) => "ready",
-            Self::Lazy(cell, _) if cell.initialized() => "built",
-            Self::Lazy(..) => "built on first use",
-            Self::Missing(_) => "none",
-        }
-    }
-}
-
-const NO_BACKEND_IN_BUILDER: &str =
-    "add one with Sources::builder().kms(..)/.gcs(..), .local(dir) or .gcp()";
 #[cfg(not(feature = "gcp"))]
 const NO_GCP_FEATURE: &str = "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS and Cloud Storage, or set SECRETS_LOCAL_DIR to use the local backend";
 
@@ -74,8 +42,8 @@ impl Sources {
         SourcesBuilder {
             sources: Sources {
                 env: Env::Process,
-                kms: Backend::Missing(NO_BACKEND_IN_BUILDER),
-                gcs: Backend::Missing(NO_BACKEND_IN_BUILDER),
+                backends: Vec::new(),
+                unset: None,
                 max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
                 retry: RetryPolicy::default(),
             },
@@ -92,8 +60,7 @@ impl Sources {
             _ => Self::builder().gcp().build(),
             #[cfg(not(feature = "gcp"))]
             _ => Sources {
-                kms: Backend::Missing(NO_GCP_FEATURE),
-                gcs: Backend::Missing(NO_GCP_FEATURE),
+                unset: Some(NO_GCP_FEATURE),
                 ..Self::builder().build()
             },
         }
@@ -106,21 +73,30 @@ impl Sources {
         PROCESS.get_or_init(Sources::from_env)
     }
 
-    pub(crate) async fn kms(&self) -> Result<Arc<dyn Kms>, BackendError> {
-        self.kms.get("KMS").await
-    }
-
-    pub(crate) async fn gcs(&self) -> Result<Arc<dyn ObjectStore>, BackendError> {
-        self.gcs.get("Cloud Storage").await
+    /// The backend of family `F`, built now if it is built on first use.
+    pub(crate) async fn backend<F: Family>(&self) -> Result<Arc<F::Backend>, BackendError> {
+        let slot = self
+            .backends
+            .iter()
+            .find(|slot| slot.family == TypeId::of::<F>());
+        match slot.and_then(|slot| slot.backend.downcast_ref::<Backend<F::Backend>>()) {
+            Some(backend) => backend.get().await,
+            None => Err(family::unconfigured(F::NAME, self.unset.unwrap_or(F::HINT))),
+        }
     }
 }
 
 impl fmt::Debug for Sources {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backends: Vec<(&str, &str)> = self
+            .backends
+            .iter()
+            .map(|slot| (slot.name, (slot.describe)(slot.backend.as_ref())))
+            .collect();
         f.debug_struct("Sources")
             .field("env", &self.env)
-            .field("kms", &self.kms.describe())
-            .field("gcs", &self.gcs.describe())
+            .field("backends", &backends)
+            .field("unset", &self.unset)
             .field("max_object_bytes", &self.max_object_bytes)
             .field("retry", &self.retry)
             .finish()
@@ -149,50 +125,72 @@ impl SourcesBuilder {
         self
     }
 
-    /// The key service for `#[kms]` fields.
-    pub fn kms(mut self, kms: impl Kms) -> Self {
-        self.sources.kms = Backend::Ready(Arc::new(kms));
+    /// The backend of family `F` (replacing any set before).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use secrets_runtime::{Kms, Sources, family::CloudKms, memory::MemoryKms};
+    /// let kms: Arc<dyn Kms> = Arc::new(MemoryKms::new());
+    /// let sources = Sources::builder().backend::<CloudKms>(kms).build();
+    /// ```
+    pub fn backend<F: Family>(self, backend: Arc<F::Backend>) -> Self {
+        self.set::<F>(Backend::Ready(backend))
+    }
+
+    /// The backend of family `F`, built by `build` when a load first needs it; a failed build
+    /// is retried by the next load.
+    pub fn backend_with<F, B>(self, build: B) -> Self
+    where
+        F: Family,
+        B: Fn() -> BoxFuture<'static, Result<Arc<F::Backend>, BackendError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.set::<F>(Backend::Lazy(OnceCell::new(), Box::new(build)))
+    }
+
+    fn set<F: Family>(mut self, backend: Backend<F::Backend>) -> Self {
+        let backends = &mut self.sources.backends;
+        backends.retain(|slot| slot.family != TypeId::of::<F>());
+        backends.push(Slot::new::<F>(backend));
         self
     }
 
-    /// The object store for `#[gcs]` fields.
-    pub fn gcs(mut self, gcs: impl ObjectStore) -> Self {
-        self.sources.gcs = Backend::Ready(Arc::new(gcs));
-        self
+    /// The key service for `#[kms]` fields: short for `.backend::<CloudKms>(..)`.
+    pub fn kms(self, kms: impl Kms) -> Self {
+        self.backend::<CloudKms>(Arc::new(kms))
+    }
+
+    /// The object store for `#[gcs]` fields: short for `.backend::<CloudStorage>(..)`.
+    pub fn gcs(self, gcs: impl ObjectStore) -> Self {
+        self.backend::<CloudStorage>(Arc::new(gcs))
     }
 
     /// A key service built by `build` when a load first needs one; a failed build is retried
     /// by the next load.
-    pub fn kms_with<K, F>(mut self, build: F) -> Self
+    pub fn kms_with<K, F>(self, build: F) -> Self
     where
         K: Kms,
         F: Fn() -> BoxFuture<'static, Result<K, BackendError>> + Send + Sync + 'static,
     {
-        self.sources.kms = Backend::Lazy(
-            OnceCell::new(),
-            Box::new(move || {
-                let made = build();
-                Box::pin(async move { made.await.map(|kms| Arc::new(kms) as Arc<dyn Kms>) })
-            }),
-        );
-        self
+        self.backend_with::<CloudKms, _>(move || {
+            let made = build();
+            Box::pin(async move { made.await.map(|kms| Arc::new(kms) as Arc<dyn Kms>) })
+        })
     }
 
     /// An object store built by `build` when a load first needs one; a failed build is retried
     /// by the next load.
-    pub fn gcs_with<S, F>(mut self, build: F) -> Self
+    pub fn gcs_with<S, F>(self, build: F) -> Self
     where
         S: ObjectStore,
         F: Fn() -> BoxFuture<'static, Result<S, BackendError>> + Send + Sync + 'static,
     {
-        self.sources.gcs = Backend::Lazy(
-            OnceCell::new(),
-            Box::new(move || {
-                let made = build();
-                Box::pin(async move { made.await.map(|gcs| Arc::new(gcs) as Arc<dyn ObjectStore>) })
-            }),
-        );
-        self
+        self.backend_with::<CloudStorage, _>(move || {
+            let made = build();
+            Box::pin(async move { made.await.map(|gcs| Arc::new(gcs) as Arc<dyn ObjectStore>) })
+        })
     }
 
     /// The local backend in `dir` for both `#[kms]` and `#[gcs]` fields
@@ -202,7 +200,7 @@ impl SourcesBuilder {
         self.kms(LocalKms::new(&dir)).gcs(LocalStore::new(dir))
     }
 
-    /// The largest object a `#[gcs]` field may read; default
+    /// The largest object a fetch source may read; default
     /// [`DEFAULT_MAX_OBJECT_BYTES`](crate::DEFAULT_MAX_OBJECT_BYTES) (1 MiB).
     pub fn max_object_bytes(mut self, max: usize) -> Self {
         self.sources.max_object_bytes = max;

@@ -10,7 +10,7 @@ use super::kms::wipe;
 use super::status::{Resource, backend_error, build_error, caused_by};
 use super::{credentials_for, with_scheme};
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
-use crate::gcs::{bucket_not_found, check_size};
+use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
 /// The role that grants `storage.objects.get`.

@@ -1,15 +1,19 @@
-//! `#[kms]`: the env var holds base64 Cloud KMS ciphertext; the key service decrypts it in
-//! this process.
+//! `#[kms]`: the env var holds base64 Cloud KMS ciphertext, which the key service decrypts in
+//! this process; the plaintext is used whole or as a JSON object with one key picked per field.
+
+use std::any::TypeId;
+use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use std::sync::Arc;
-
-use crate::env::{Env, Names};
-use crate::loaded::Slot;
-use crate::origin::{Name, Origin};
-use crate::plan::NameRef;
+use crate::backend::{BoxFuture, Kms, SecretBytes};
+use crate::environment::NameRule;
+use crate::family::Family;
+use crate::load::{Planned, Planner, Use};
+use crate::origin::Origin;
+use crate::spec::{FieldSource, NameRef, Pick, Var};
 use crate::{BackendError, ErrorKind};
 
 /// Standard alphabet, padding optional: `gcloud kms encrypt | base64` pads, hand-made
@@ -19,43 +23,89 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// A decrypt to make: this ciphertext under this key.
-#[derive(PartialEq, Eq, Hash)]
-pub(crate) struct Decrypt {
-    pub(crate) key: Arc<str>,
-    pub(crate) ciphertext: Vec<u8>,
+/// Cloud KMS, or any key service behind [`Kms`]: the family of `#[kms]` fields.
+#[derive(Debug)]
+pub struct CloudKms;
+
+impl Family for CloudKms {
+    const NAME: &'static str = "KMS";
+    const HINT: &'static str = "add one with Sources::builder().kms(..), .local(dir) or .gcp()";
+    // Cloud KMS caps plaintext at 64 KiB itself.
+    const CAPPED: bool = false;
+    type Backend = dyn Kms;
+    type Request = Decrypt;
+
+    fn send<'a>(
+        kms: &'a dyn Kms,
+        request: &'a Decrypt,
+        _max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        let decrypted = kms.decrypt(&request.key, &request.ciphertext);
+        Box::pin(async move { decrypted.await.map(Some) })
+    }
 }
 
-/// Reads the ciphertext and the key name: the decrypt to make, or the field's outcome
-/// already. Returns where the field comes from too, with the key name as read whenever it
-/// could be read.
-pub(crate) fn resolve(
-    names: &mut Names<'_>,
-    env: &Env,
-    var: &'static str,
-    key_ref: &NameRef,
-) -> (Origin, Result<Decrypt, Slot>) {
-    let key = names.resolve(
-        key_ref,
-        "the KMS key name",
-        secrets_names::check_kms_key_name,
-    );
-    let origin = Origin::Kms {
-        key: Name::new(&key, key_ref),
-        var,
-    };
-    let ciphertext = env
-        .get(var)
-        .and_then(|text| decode(var, &text))
-        // Unset ciphertext is absence (an `Option` field is `None`) whatever the key.
-        .map_err(Slot::from_error);
-    let request = match (ciphertext, key) {
-        (Ok(ciphertext), Ok(key)) => Ok(Decrypt { key, ciphertext }),
-        (Err(slot), _) => Err(slot),
-        // The ciphertext is there, so a missing key name is a broken deploy, not absence.
-        (Ok(_), Err(why)) => Err(Slot::Failed(why)),
-    };
-    (origin, request)
+/// A decrypt to make: this ciphertext under this key.
+#[derive(PartialEq, Eq)]
+pub struct Decrypt {
+    key: Arc<str>,
+    ciphertext: Vec<u8>,
+}
+
+impl fmt::Display for Decrypt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key {}", self.key)
+    }
+}
+
+static KEY_NAME: NameRule = NameRule {
+    what: "the KMS key name",
+    check: secrets_names::check_kms_key_name,
+};
+
+/// `#[kms(env = "..", key = ".." | key_env = "..", json_key = "..")]`, defaults applied.
+#[derive(Debug)]
+pub struct Spec {
+    /// The env var holding the ciphertext.
+    pub var: Var,
+    /// The KMS key name.
+    pub key: NameRef,
+    /// The whole plaintext, or one key of the JSON object it holds.
+    pub pick: Pick,
+}
+
+impl FieldSource for Spec {
+    fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
+        let var = cx.var(self.var);
+        let key = cx.name(self.key, &KEY_NAME);
+        let origin = Origin::new(self)
+            .with_var(var.clone())
+            .with_name(&key, self.key);
+        let how = Use::Ciphertext {
+            family: TypeId::of::<CloudKms>(),
+            key: self.key,
+        };
+        let ciphertext = cx.env(&var, how).and_then(|text| decode(&var, &text));
+        match (ciphertext, key) {
+            (Ok(ciphertext), Ok(key)) => {
+                let id = cx.request::<CloudKms>(Decrypt { key, ciphertext });
+                Planned::pending(origin, id, self.pick)
+            }
+            // Unset ciphertext is absence (an `Option` field is `None`) whatever the key.
+            (Err(why), _) => Planned::done(origin, Err(why)),
+            // The ciphertext is there, so a missing key name is a broken deploy, not absence.
+            (Ok(_), Err(why)) => Planned::failed(origin, why),
+        }
+    }
+
+    fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = origin.name().map_or(String::new(), ToString::to_string);
+        write!(f, "kms {key} via env {}", origin.var())?;
+        match self.pick {
+            Pick::JsonKey(json_key) => write!(f, "#{json_key}"),
+            Pick::Whole => Ok(()),
+        }
+    }
 }
 
 /// Base64 with every ASCII whitespace ignored: `base64` wraps at 76 columns and `echo` adds

@@ -1,48 +1,14 @@
-//! `#[gcs]`: a Cloud Storage object, whole or as a JSON object with one key picked per field.
+//! JSON objects in what a source returns: parsed once per reply, one key picked per field.
+//! Every fetch source and decrypted plaintext share it (`key = ".."`, `json_key = ".."`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::backend::SecretBytes;
-use crate::env::Names;
-use crate::origin::{Name, Origin};
-use crate::plan::NameRef;
 use crate::{BackendError, ErrorKind};
-
-/// The default cap on an object's size: 1 MiB, far above any secrets file, far below what
-/// could exhaust a function's memory.
-pub const DEFAULT_MAX_OBJECT_BYTES: usize = 1 << 20;
-
-/// An object to read.
-#[derive(PartialEq, Eq, Hash)]
-pub(crate) struct Read {
-    pub(crate) bucket: Arc<str>,
-    pub(crate) object: &'static str,
-}
-
-/// Resolves the bucket name; returns where the field comes from too.
-pub(crate) fn resolve(
-    names: &mut Names<'_>,
-    bucket_ref: &NameRef,
-    object: &'static str,
-    key: Option<&'static str>,
-) -> (Origin, Result<Read, BackendError>) {
-    let bucket = names.resolve(
-        bucket_ref,
-        "the bucket name",
-        secrets_names::check_bucket_name,
-    );
-    let origin = Origin::Gcs {
-        bucket: Name::new(&bucket, bucket_ref),
-        object,
-        key,
-    };
-    (origin, bucket.map(|bucket| Read { bucket, object }))
-}
 
 /// A JSON object's keys, each with its value's text as it stands in the object's bytes.
 ///
@@ -160,38 +126,6 @@ fn json_type(value: &RawValue) -> &'static str {
         Some(b'n') => "null",
         _ => "number",
     }
-}
-
-pub(crate) fn not_found(bucket: &str, object: &str) -> BackendError {
-    BackendError::new(
-        ErrorKind::NotFound,
-        format!("object gs://{bucket}/{object} not found"),
-    )
-}
-
-pub(crate) fn bucket_not_found(bucket: &str) -> BackendError {
-    BackendError::new(
-        ErrorKind::NotFound,
-        format!("bucket gs://{bucket} not found"),
-    )
-}
-
-/// The size cap every store applies the same way.
-pub(crate) fn check_size(
-    bucket: &str,
-    object: &str,
-    len: u64,
-    max_bytes: usize,
-) -> Result<(), BackendError> {
-    if len > max_bytes as u64 {
-        return Err(BackendError::new(
-            ErrorKind::TooLarge,
-            format!(
-                "object gs://{bucket}/{object} is {len} bytes, over the cap of {max_bytes} bytes"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! `#[env]`: plain configuration from the environment, and the env lookups every other
-//! source kind makes (ciphertext, key names, bucket names).
+//! The environment a load reads: the process's or a given map, and the names (KMS keys,
+//! buckets) read from it, each checked once per load.
 //!
 //! An env var set to the empty string counts as unset everywhere: deploy tools "remove" a
 //! variable that way, and a default or `None` is what such a deploy means.
@@ -11,8 +11,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::backend::SecretBytes;
-use crate::plan::NameRef;
+use crate::spec::NameRef;
 use crate::{BackendError, ErrorKind};
 
 /// Where env vars come from: the process, or a map given to
@@ -51,71 +50,65 @@ impl Env {
     }
 }
 
+/// A kind of name read at boot, and the rule it obeys (the same rule the derive applies to
+/// literals). One static per kind, so the cache below tells kinds apart by address.
+pub(crate) struct NameRule {
+    /// What the name is, for messages: "the KMS key name".
+    pub(crate) what: &'static str,
+    pub(crate) check: fn(&str) -> Result<(), String>,
+}
+
 type Resolved = Result<Arc<str>, BackendError>;
 
 /// Key and bucket names of one load, each read from the environment and checked once however
 /// many fields name it: 64 fields under one `KMS_CRYPTO_KEY_ID` make one lookup, not 64.
-pub(crate) struct Names<'e> {
-    env: &'e Env,
-    /// (literal or env var, whether read from the env, kind of name, outcome)
-    known: Vec<(&'static str, bool, &'static str, Resolved)>,
+pub(crate) struct Names {
+    known: Vec<(NameRef, &'static NameRule, Resolved)>,
 }
 
-impl<'e> Names<'e> {
-    pub(crate) fn new(env: &'e Env) -> Self {
-        Self {
-            env,
-            known: Vec::new(),
-        }
+impl Names {
+    pub(crate) fn new() -> Self {
+        Self { known: Vec::new() }
     }
 
-    /// A name given as a literal or read from an env var, trimmed and checked by the same
-    /// rule the derive applies to literals (`what` says which kind of name, for the message).
+    /// A name given as a literal or read from an env var, trimmed and checked by `rule`.
     pub(crate) fn resolve(
         &mut self,
-        name: &NameRef,
-        what: &'static str,
-        check: fn(&str) -> Result<(), String>,
+        env: &Env,
+        name: NameRef,
+        rule: &'static NameRule,
     ) -> Result<Arc<str>, BackendError> {
         // A literal bucket `certs` and `bucket_env = "certs"` are different names.
-        let (source, from_env) = match *name {
-            NameRef::Literal(literal) => (literal, false),
-            NameRef::Env(var) => (var, true),
-        };
         if let Some((.., known)) = self
             .known
             .iter()
-            .find(|(s, e, w, _)| (*s, *e, *w) == (source, from_env, what))
+            .find(|(n, r, _)| *n == name && std::ptr::eq(*r, rule))
         {
             return known.clone();
         }
-        let resolved = match *name {
+        let resolved = match name {
             NameRef::Literal(literal) => Ok(Arc::from(literal)),
-            NameRef::Env(var) => self.read(var, what, check),
+            NameRef::Env(var) => read(env, var, rule),
         };
-        self.known.push((source, from_env, what, resolved.clone()));
+        self.known.push((name, rule, resolved.clone()));
         resolved
     }
+}
 
-    fn read(
-        &self,
-        var: &str,
-        what: &str,
-        check: fn(&str) -> Result<(), String>,
-    ) -> Result<Arc<str>, BackendError> {
-        let value = self.env.get(var).and_then(|value| match value.trim() {
-            "" => Err(BackendError::new(
-                ErrorKind::Missing,
-                format!("env {var} is blank"),
-            )),
-            trimmed => Ok(Arc::<str>::from(trimmed)),
-        });
-        let value =
-            value.map_err(|e| BackendError::new(e.kind(), format!("{} ({what})", e.message())))?;
-        check(&value)
-            .map_err(|why| BackendError::new(ErrorKind::Invalid, format!("env {var}: {why}")))?;
-        Ok(value)
-    }
+fn read(env: &Env, var: &str, rule: &NameRule) -> Result<Arc<str>, BackendError> {
+    let what = rule.what;
+    let value = env.get(var).and_then(|value| match value.trim() {
+        "" => Err(BackendError::new(
+            ErrorKind::Missing,
+            format!("env {var} is blank"),
+        )),
+        trimmed => Ok(Arc::<str>::from(trimmed)),
+    });
+    let value =
+        value.map_err(|e| BackendError::new(e.kind(), format!("{} ({what})", e.message())))?;
+    (rule.check)(&value)
+        .map_err(|why| BackendError::new(ErrorKind::Invalid, format!("env {var}: {why}")))?;
+    Ok(value)
 }
 
 fn not_set(name: &str) -> BackendError {
@@ -133,21 +126,5 @@ impl fmt::Debug for Env {
                 f.debug_tuple("Map").field(&names).finish()
             }
         }
-    }
-}
-
-/// `#[env(name = "VAR", default = "...")]`: the value, else the default, else why not.
-/// Says whether the default was used, for the field's source description.
-pub(crate) fn lookup(
-    env: &Env,
-    var: &str,
-    default: Option<&str>,
-) -> (Result<SecretBytes, BackendError>, bool) {
-    match (env.get(var), default) {
-        (Ok(value), _) => (Ok(SecretBytes::new(value.as_bytes().to_vec())), false),
-        (Err(why), Some(default)) if why.kind() == ErrorKind::Missing => {
-            (Ok(SecretBytes::new(default.as_bytes().to_vec())), true)
-        }
-        (Err(why), _) => (Err(why), false),
     }
 }

@@ -1,0 +1,112 @@
+//! `#[gcs]`: a Cloud Storage object, whole or as a JSON object with one key picked per field.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
+use crate::environment::NameRule;
+use crate::family::{Family, check_size};
+use crate::load::{Planned, Planner};
+use crate::origin::Origin;
+use crate::spec::{FieldSource, NameRef, Pick};
+use crate::{BackendError, ErrorKind};
+
+/// The default cap on an object's size: 1 MiB, far above any secrets file, far below what
+/// could exhaust a function's memory.
+pub const DEFAULT_MAX_OBJECT_BYTES: usize = 1 << 20;
+
+/// Cloud Storage, or any store behind [`ObjectStore`]: the family of `#[gcs]` fields.
+#[derive(Debug)]
+pub struct CloudStorage;
+
+impl Family for CloudStorage {
+    const NAME: &'static str = "Cloud Storage";
+    const HINT: &'static str = "add one with Sources::builder().gcs(..), .local(dir) or .gcp()";
+    type Backend = dyn ObjectStore;
+    type Request = Read;
+
+    fn send<'a>(
+        store: &'a dyn ObjectStore,
+        request: &'a Read,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        store.read(&request.bucket, request.object, max_bytes)
+    }
+}
+
+/// An object to read.
+#[derive(PartialEq, Eq)]
+pub struct Read {
+    bucket: Arc<str>,
+    object: &'static str,
+}
+
+impl fmt::Display for Read {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "object gs://{}/{}", self.bucket, self.object)
+    }
+}
+
+static BUCKET_NAME: NameRule = NameRule {
+    what: "the bucket name",
+    check: secrets_names::check_bucket_name,
+};
+
+/// `#[gcs(bucket = ".." | bucket_env = "..", object = "..", key = "..")]`, defaults applied.
+#[derive(Debug)]
+pub struct Spec {
+    /// The bucket name.
+    pub bucket: NameRef,
+    /// The object name.
+    pub object: &'static str,
+    /// The whole object, or one key of the JSON object it holds.
+    pub pick: Pick,
+}
+
+impl FieldSource for Spec {
+    fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
+        let bucket = cx.name(self.bucket, &BUCKET_NAME);
+        let origin = Origin::new(self).with_name(&bucket, self.bucket);
+        match bucket {
+            Ok(bucket) => {
+                let object = self.object;
+                let id = cx.request::<CloudStorage>(Read { bucket, object });
+                Planned::pending(origin, id, self.pick)
+            }
+            // No bucket to look in: a broken deploy, not an absent object.
+            Err(why) => Planned::failed(origin, why),
+        }
+    }
+
+    fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(bucket) = origin.name() {
+            write!(f, "gs://{bucket}/{}", self.object)?;
+        }
+        match self.pick {
+            Pick::JsonKey(key) => write!(f, "#{key}"),
+            Pick::Whole => Ok(()),
+        }
+    }
+}
+
+/// A store's answer for a bucket that does not exist: always an error, never absence.
+pub(crate) fn bucket_not_found(bucket: &str) -> BackendError {
+    BackendError::new(
+        ErrorKind::NotFound,
+        format!("bucket gs://{bucket} not found"),
+    )
+}
+
+/// The size cap as every store applies it to an object.
+pub(crate) fn check_object_size(
+    bucket: &str,
+    object: &str,
+    len: u64,
+    max_bytes: usize,
+) -> Result<(), BackendError> {
+    check_size(
+        &format_args!("object gs://{bucket}/{object}"),
+        len,
+        max_bytes,
+    )
+}

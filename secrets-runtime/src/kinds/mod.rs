@@ -1,0 +1,10 @@
+//! The source kinds, one file each: its spec (what the derive emits for a field), how it plans
+//! a field, and how it describes where the field comes from. A provider family a kind talks
+//! to is defined beside it.
+//!
+//! Adding a kind: a file here and its line below, its family's re-export in `family.rs` if it
+//! brings one, and the derive's side (`secrets-derive/src/kinds/`).
+
+pub mod env;
+pub mod gcs;
+pub mod kms;

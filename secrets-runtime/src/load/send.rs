@@ -1,0 +1,105 @@
+//! The requests of one load, one batch per provider family: every request of every batch
+//! at once, each retried if it fails transiently, all within one deadline.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use tokio::time::Instant;
+
+use crate::backend::{BoxFuture, SecretBytes};
+use crate::family::{Family, check_size};
+use crate::{BackendError, Sources};
+
+/// What one request brought back: the bytes, `None` for "does not exist", or why not.
+pub(crate) type Reply = Result<Option<SecretBytes>, BackendError>;
+
+/// A request's place: which batch, which request in it.
+#[derive(Clone, Copy)]
+pub(crate) struct RequestId {
+    pub(crate) batch: usize,
+    pub(crate) index: usize,
+}
+
+/// The distinct requests of one family. A struct has tens of fields, so a linear search
+/// beats hashing when interning.
+pub(crate) struct Batch<F: Family> {
+    requests: Vec<F::Request>,
+}
+
+/// A [`Batch`] of any family, as the plan holds them.
+pub(crate) trait AnyBatch: Send + Sync {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn family(&self) -> std::any::TypeId;
+    /// Every request at once; the replies in request order.
+    fn send<'a>(&'a self, sources: &'a Sources, deadline: Instant) -> BoxFuture<'a, Vec<Reply>>;
+    /// The reply `None` as an error, for a field that needs the value.
+    fn not_found(&self, index: usize) -> BackendError;
+}
+
+impl<F: Family> Batch<F> {
+    pub(crate) fn new() -> Self {
+        Self {
+            requests: Vec::new(),
+        }
+    }
+
+    pub(crate) fn intern(&mut self, request: F::Request) -> usize {
+        if let Some(index) = self.requests.iter().position(|known| *known == request) {
+            return index;
+        }
+        self.requests.push(request);
+        self.requests.len() - 1
+    }
+}
+
+impl<F: Family> AnyBatch for Batch<F> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn family(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<F>()
+    }
+
+    fn send<'a>(&'a self, sources: &'a Sources, deadline: Instant) -> BoxFuture<'a, Vec<Reply>> {
+        Box::pin(async move {
+            let policy = &sources.retry;
+            // The client is built (if it is built on first use) under the same deadline.
+            let backend: Arc<F::Backend> =
+                match policy.run(deadline, || sources.backend::<F>()).await {
+                    Ok(backend) => backend,
+                    Err(why) => return self.requests.iter().map(|_| Err(why.clone())).collect(),
+                };
+            let max = sources.max_object_bytes;
+            let replies = self.requests.iter().map(|request| {
+                let backend = &backend;
+                async move {
+                    let reply = policy
+                        .run(deadline, || F::send(backend, request, max))
+                        .await?;
+                    // A backend is asked to keep to the cap; this holds for one that does not,
+                    // before anything parses what it returned.
+                    if let (true, Some(bytes)) = (F::CAPPED, &reply) {
+                        check_size(request, bytes.len() as u64, max)?;
+                    }
+                    Ok(reply)
+                }
+            });
+            join_all(replies).await
+        })
+    }
+
+    fn not_found(&self, index: usize) -> BackendError {
+        BackendError::new(
+            crate::ErrorKind::NotFound,
+            format!("{} not found", self.requests[index]),
+        )
+    }
+}
+
+/// Every batch's requests at once; a family no field needs never builds a client.
+pub(crate) async fn send_all(batches: &[Box<dyn AnyBatch>], sources: &Sources) -> Vec<Vec<Reply>> {
+    let deadline = sources.retry.deadline_from(Instant::now());
+    join_all(batches.iter().map(|batch| batch.send(sources, deadline))).await
+}
