@@ -141,7 +141,7 @@ async fn a_missing_object_is_not_found() {
     assert_no_secret("error", &format!("{err} {err:?}"));
     let nope = err.field("nope").unwrap();
     assert_eq!(
-        (nope.kind(), nope.source()),
+        (nope.kind(), nope.origin()),
         (ErrorKind::NotFound, "gs://my-bucket/nope#k")
     );
     assert_eq!(nope.message(), "object gs://my-bucket/nope not found");
@@ -200,13 +200,13 @@ async fn objects_that_are_not_json_or_lack_the_key_fail_their_fields() {
         .await
         .expect_err("both fields are bad");
     assert_no_secret("error", &format!("{err} {err:?}"));
-    let sources: Vec<&str> = err
+    let origins: Vec<&str> = err
         .fields()
         .iter()
-        .map(secrets_runtime::FieldError::source)
+        .map(secrets_runtime::FieldError::origin)
         .collect();
     assert_eq!(
-        sources,
+        origins,
         ["gs://my-bucket/text#password", "gs://my-bucket/app1#email"]
     );
     let password = err.field("password").unwrap();

@@ -2,34 +2,24 @@
 //! `secrets-runtime` (checked at boot, on names read from the environment).
 //!
 //! One crate so that both ends agree on what a valid name is. Each check returns a message
-//! that says what is wrong and how to fix it; names are configuration, never secrets, so
-//! the messages may quote them.
+//! that says what is wrong and how to fix it. The `check_*` functions here quote the name:
+//! they are for literals in source code, which are configuration, never secrets. A name read
+//! from the environment at boot may be a secret pasted into the wrong variable: check it with
+//! the functions of [`blind`], which apply the same rules and never show the name.
 
 #![forbid(unsafe_code)]
+
+pub mod blind;
+mod rules;
+
+use rules::Broken;
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: what every shell and every platform's env editor accepts.
 ///
 /// # Errors
 /// A message naming the first offending character.
 pub fn check_env_name(name: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return Err("env var name is empty".into());
-    };
-    if !(first.is_ascii_alphabetic() || first == '_') {
-        return Err(format!(
-            "env var name `{name}` must start with an ASCII letter or `_`"
-        ));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
-        return Err(format!(
-            "env var name `{name}` contains `{bad}`; use only ASCII letters, digits and `_`"
-        ));
-    }
-    Ok(())
+    rules::env_name(name).map_err(|broken| quoted(broken, "env var name", name))
 }
 
 /// `projects/*/locations/*/keyRings/*/cryptoKeys/*`: decrypt takes the key, and Cloud KMS picks
@@ -38,40 +28,7 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
 /// # Errors
 /// A message showing the expected form, or the key-version suffix to drop.
 pub fn check_kms_key_name(name: &str) -> Result<(), String> {
-    const FORM: &str = "projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY";
-    if name.is_empty() {
-        return Err("KMS key name is empty".into());
-    }
-    let parts: Vec<&str> = name.split('/').collect();
-    if parts.len() == 10 && parts[8] == "cryptoKeyVersions" {
-        let key = parts[..8].join("/");
-        return Err(format!(
-            "KMS key name `{name}` names a key version; decrypt takes the key: `{key}`"
-        ));
-    }
-    let labels = ["projects", "locations", "keyRings", "cryptoKeys"];
-    let shape_ok = parts.len() == 8
-        && parts
-            .chunks(2)
-            .zip(labels)
-            .all(|(pair, label)| pair[0] == label && is_resource_id(pair[1]));
-    if shape_ok {
-        Ok(())
-    } else {
-        Err(format!("KMS key name `{name}` is not of the form `{FORM}`"))
-    }
-}
-
-/// A project, location, key ring or key id: non-empty, at most 63 characters, from the set
-/// Cloud KMS allows (`:` and `.` appear in domain-scoped project ids).
-fn is_resource_id(id: &str) -> bool {
-    // `.` and `..` would be path segments to the local backend, which stores keys as files.
-    !id.is_empty()
-        && id.chars().any(|c| c != '.')
-        && id.len() <= 63
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    rules::kms_key_name(name).map_err(|broken| quoted(broken, "KMS key name", name))
 }
 
 /// Cloud Storage bucket naming rules: 3–63 characters (up to 222 with dots, each dot-separated
@@ -81,46 +38,7 @@ fn is_resource_id(id: &str) -> bool {
 /// # Errors
 /// A message naming the rule the name breaks.
 pub fn check_bucket_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("bucket name is empty".into());
-    }
-    let max = if name.contains('.') { 222 } else { 63 };
-    if name.len() < 3 || name.len() > max {
-        return Err(format!(
-            "bucket name `{name}` must be 3 to {max} characters long"
-        ));
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')))
-    {
-        return Err(format!(
-            "bucket name `{name}` contains `{bad}`; use lowercase letters, digits, `-`, `_` and `.`"
-        ));
-    }
-    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
-        return Err(format!(
-            "bucket name `{name}` must start and end with a letter or digit"
-        ));
-    }
-    if name
-        .split('.')
-        .any(|part| part.is_empty() || part.len() > 63)
-    {
-        return Err(format!(
-            "bucket name `{name}` has an empty or over-long dot-separated part"
-        ));
-    }
-    if name.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(format!("bucket name `{name}` must not be an IP address"));
-    }
-    if name.starts_with("goog") || name.contains("google") || name.contains("g00gle") {
-        return Err(format!(
-            "bucket name `{name}` must not start with `goog` or contain `google`"
-        ));
-    }
-    Ok(())
+    rules::bucket_name(name).map_err(|broken| quoted(broken, "bucket name", name))
 }
 
 /// Cloud Storage object naming rules: 1–1024 bytes of UTF-8, no carriage return or line feed,
@@ -129,19 +47,50 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
 /// # Errors
 /// A message naming the rule the name breaks.
 pub fn check_object_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("object name is empty".into());
+    rules::object_name(name).map_err(|broken| quoted(broken, "object name", name))
+}
+
+/// The message for a literal: it shows the name, and the offending character, as written.
+fn quoted(broken: Broken, what: &str, name: &str) -> String {
+    match broken {
+        Broken::Empty => format!("{what} is empty"),
+        Broken::EnvStart => {
+            format!("env var name `{name}` must start with an ASCII letter or `_`")
+        }
+        Broken::EnvChar { bad, .. } => format!(
+            "env var name `{name}` contains `{bad}`; use only ASCII letters, digits and `_`"
+        ),
+        Broken::KmsVersion => {
+            let key: Vec<&str> = name.split('/').take(8).collect();
+            format!(
+                "KMS key name `{name}` names a key version; decrypt takes the key: `{}`",
+                key.join("/")
+            )
+        }
+        Broken::KmsParts | Broken::KmsLabel { .. } | Broken::KmsId { .. } => format!(
+            "KMS key name `{name}` is not of the form `{}`",
+            rules::KMS_FORM
+        ),
+        Broken::BucketLength { max } => {
+            format!("bucket name `{name}` must be 3 to {max} characters long")
+        }
+        Broken::BucketChar { bad, .. } => format!(
+            "bucket name `{name}` contains `{bad}`; use lowercase letters, digits, `-`, `_` and `.`"
+        ),
+        Broken::BucketEnds => {
+            format!("bucket name `{name}` must start and end with a letter or digit")
+        }
+        Broken::BucketPart => {
+            format!("bucket name `{name}` has an empty or over-long dot-separated part")
+        }
+        Broken::BucketIp => format!("bucket name `{name}` must not be an IP address"),
+        Broken::BucketGoogle => {
+            format!("bucket name `{name}` must not start with `goog` or contain `google`")
+        }
+        Broken::ObjectLength => "object name is longer than 1024 bytes".into(),
+        Broken::ObjectLineBreak { .. } => "object name must not contain a line break".into(),
+        Broken::ObjectDots => format!("object name must not be `{name}`"),
     }
-    if name.len() > 1024 {
-        return Err("object name is longer than 1024 bytes".into());
-    }
-    if name.contains(['\r', '\n']) {
-        return Err("object name must not contain a line break".into());
-    }
-    if name == "." || name == ".." {
-        return Err(format!("object name must not be `{name}`"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -161,6 +110,10 @@ mod tests {
     fn kms_key_names() {
         let key = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
         assert!(check_kms_key_name(key).is_ok());
+        // A domain-scoped project id is a project segment like any other.
+        let scoped = "projects/example.com:proj/locations/us-east1/keyRings/r.1/cryptoKeys/k_2";
+        assert_eq!(check_kms_key_name(scoped), Ok(()));
+        // The same id alone is not a key name.
         assert!(check_kms_key_name("example.com:proj").is_err());
         let version = check_kms_key_name(&format!("{key}/cryptoKeyVersions/3")).unwrap_err();
         assert!(version.contains(&format!("`{key}`")), "{version}");
@@ -180,12 +133,12 @@ mod tests {
 
     #[test]
     fn bucket_names() {
-        for good in ["my-bucket", "abc", "a.b.c", "certs_2024", "a1"] {
-            let verdict = check_bucket_name(good);
-            assert_eq!(verdict.is_ok(), good.len() >= 3, "{good}: {verdict:?}");
+        for good in ["my-bucket", "abc", "a.b.c", "certs_2024", "0-9"] {
+            assert_eq!(check_bucket_name(good), Ok(()), "{good}");
         }
         for (bad, why) in [
             ("ab", "3 to 63"),
+            ("a1", "3 to 63"),
             ("My-Bucket", "`M`"),
             ("-bucket", "start and end"),
             ("bucket-", "start and end"),
