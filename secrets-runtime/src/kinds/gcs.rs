@@ -49,7 +49,7 @@ impl fmt::Display for Read {
 
 static BUCKET_NAME: NameRule = NameRule {
     what: "the bucket name",
-    check: secrets_names::check_bucket_name,
+    check: secrets_names::blind::check_bucket_name,
 };
 
 /// `#[gcs(bucket = ".." | bucket_env = "..", object = "..", key = "..")]`, defaults applied.

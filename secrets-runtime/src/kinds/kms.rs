@@ -60,7 +60,7 @@ impl fmt::Display for Decrypt {
 
 static KEY_NAME: NameRule = NameRule {
     what: "the KMS key name",
-    check: secrets_names::check_kms_key_name,
+    check: secrets_names::blind::check_kms_key_name,
 };
 
 /// `#[kms(env = "..", key = ".." | key_env = "..", json_key = "..")]`, defaults applied.
