@@ -1,8 +1,5 @@
-//! Holds the top-level tests and examples of `secrets-runtime`; also runs README.md's code
-//! blocks as doctests, so the README cannot drift from the API.
+//! Holds the top-level tests and examples of `secrets-runtime`, written as a user of its
+//! public API would. (README.md's code blocks run as `secrets-runtime`'s doctests, whose crate
+//! documentation it is.)
 
 #![forbid(unsafe_code)]
-
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -1,38 +1,6 @@
-//! Load credentials at boot in serverless Rust, declared on a struct and checked by the
-//! compiler.
-//!
-//! ```
-//! use secrets_runtime::{Secrets, SecretString, ExposeSecret, Sources};
-//! use secrets_runtime::memory::{MemoryKms, MemoryStore};
-//! use base64::prelude::*;
-//!
-//! #[derive(Secrets)]
-//! struct Config {
-//!     #[env(default = "8080")]
-//!     port: u16,
-//!     #[kms(key = "projects/p/locations/global/keyRings/r/cryptoKeys/k")]
-//!     db_pass: SecretString,
-//!     #[gcs(bucket = "my-bucket", object = "app1", key = "username")]
-//!     username: String,
-//! }
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let kms = MemoryKms::new();
-//! let ciphertext = kms.encrypt("projects/p/locations/global/keyRings/r/cryptoKeys/k", b"s3cr3t");
-//! let sources = Sources::builder()
-//!     .env([("DB_PASS", BASE64_STANDARD.encode(&ciphertext))])
-//!     .kms(kms)
-//!     .gcs(MemoryStore::new().with_object("my-bucket", "app1", br#"{"username":"me"}"#.to_vec()))
-//!     .build();
-//! let config = Config::load_from(&sources).await?;
-//! assert_eq!(config.port, 8080);
-//! assert_eq!(config.db_pass.expose_secret(), "s3cr3t");
-//! assert_eq!(config.username, "me");
-//! # Ok::<(), secrets_runtime::Error>(()) }).unwrap();
-//! ```
-//!
-//! See the README for every attribute, the error a failed load prints, and the backends.
-
+// The crate's documentation is the README: the attribute reference, the errors, the
+// backends. Its code blocks run as this crate's doctests, so it cannot drift from the API.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
