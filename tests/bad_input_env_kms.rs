@@ -204,7 +204,7 @@ fn cases() -> Vec<Case> {
             .env("DB_PASS", sealed(KEY, "unconfigured-Zq13"))
             .no_kms()
             .secret("unconfigured-Zq13")
-            .fails(Unconfigured, no_backend("KMS")),
+            .fails(Unconfigured, no_backend("KMS", "kms")),
         // #[kms]: the key name, read at boot
         case::<DbPass>("malformed key name")
             .at("db_pass", key_from_env)

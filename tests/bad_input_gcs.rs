@@ -139,7 +139,7 @@ fn cases() -> Vec<Case> {
         case::<Password>("no Cloud Storage backend")
             .at("password", app1("password"))
             .no_gcs()
-            .fails(Unconfigured, no_backend("Cloud Storage")),
+            .fails(Unconfigured, no_backend("Cloud Storage", "gcs")),
         case::<Cert>("whole object not UTF-8 into String")
             .at("cert", "gs://certs/tls.pem")
             .object_in("certs", "tls.pem", b"-----BEGIN Zq25-cert\xfe\xff")

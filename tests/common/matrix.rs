@@ -187,10 +187,11 @@ pub fn holds(json_type: &str) -> Msg {
     ))
 }
 
-pub fn no_backend(what: &str) -> Msg {
+/// `what` is the family's name, `short` its builder method (`kms`, `gcs`).
+pub fn no_backend(what: &str, short: &str) -> Msg {
     exact(format!(
         "no {what} backend is configured; \
-         add one with Sources::builder().kms(..)/.gcs(..), .local(dir) or .gcp()"
+         add one with Sources::builder().{short}(..), .local(dir) or .gcp()"
     ))
 }
 
