@@ -1,339 +1,366 @@
-//! Parsing of `#[env]`, `#[kms]`, `#[gcs]` and `#[secrets]`: syntax and the rules of each value
-//! on its own. Rules across fields live in `check`.
+//! Typed reading of `#[kind]` and `#[kind(key = "value", flag, ...)]`. A kind names each of its
+//! keys once, with the slot its value goes into; the slot's type checks the value as it is
+//! parsed, so the error lands on the literal. Rules across keys and fields live elsewhere.
 
+use proc_macro2::{Span, TokenTree};
 use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
+use syn::spanned::Spanned;
 use syn::{Attribute, LitStr, Meta, Token};
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, Reported};
 use crate::suggest;
 
-/// The field attributes that name a source.
-pub const SOURCE_KINDS: [&str; 3] = ["env", "kms", "gcs"];
+/// A value parsed from a string literal and checked on the way.
+pub trait FromLit: Sized {
+    /// The value of `key = "..."`, or what is wrong with it and how to fix it.
+    fn from_lit(key: &str, lit: &LitStr) -> Result<Self, String>;
+}
 
-/// `#[secrets(...)]` on the struct.
+/// A checked value and where its literal was written.
+pub struct Lit<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `key = "..."`, given at most once.
 #[derive(Default)]
-pub struct Container {
-    pub prefix: Option<LitStr>,
-    pub kms_key_env: Option<LitStr>,
-    pub bucket_env: Option<LitStr>,
-    pub krate: Option<syn::Path>,
+pub enum Attr<T> {
+    #[default]
+    Absent,
+    Valid(Lit<T>),
+    /// Given, but broke its rule: the error is recorded.
+    Invalid(Span, Reported),
 }
 
-/// A field's source attribute, as written.
-pub struct SourceAttr<'a> {
-    pub attr: &'a Attribute,
-    /// False when a key could not be read (unknown, misspelled, without a value). That is
-    /// reported already, and a key the attribute seems to leave out may only be misspelled:
-    /// rules about what is missing, or about the defaults that fill it in, would only guess.
-    pub complete: bool,
-    pub keys: Keys,
-}
-
-/// The keys of a source attribute that were read.
-pub enum Keys {
-    Env {
-        name: Option<LitStr>,
-        default: Option<LitStr>,
-    },
-    Kms {
-        env: Option<LitStr>,
-        key: Option<LitStr>,
-        key_env: Option<LitStr>,
-    },
-    Gcs {
-        object: Option<LitStr>,
-        key: Option<LitStr>,
-        bucket: Option<LitStr>,
-        bucket_env: Option<LitStr>,
-    },
-}
-
-/// What a value must be, checked as soon as it is parsed so the error lands on the literal.
-#[derive(Clone, Copy)]
-enum Rule {
-    EnvName,
-    KmsKey,
-    Bucket,
-    Object,
-    JsonKey,
-    Prefix,
-    CratePath,
-    Any,
-}
-
-impl Rule {
-    fn check(self, value: &str) -> Result<(), String> {
+impl<T> Attr<T> {
+    /// The value if given; `Err` when it was given but broke its rule (standing in a default
+    /// for it would only report guesses).
+    pub fn get(&self) -> Result<Option<&Lit<T>>, Reported> {
         match self {
-            Self::EnvName => secrets_names::check_env_name(value),
-            Self::KmsKey => secrets_names::check_kms_key_name(value),
-            Self::Bucket => secrets_names::check_bucket_name(value),
-            Self::Object => secrets_names::check_object_name(value),
-            Self::JsonKey if value.is_empty() => {
-                Err("JSON key is empty; remove `key` to read the whole object".into())
-            }
-            Self::Prefix if value.is_empty() => {
-                Err("prefix is empty; remove `prefix` instead".into())
-            }
-            // A prefix is the start of an env var name, so it obeys the same rule.
-            Self::Prefix => secrets_names::check_env_name(value)
-                .map_err(|why| why.replace("env var name", "prefix")),
-            Self::CratePath => syn::parse_str::<syn::Path>(value).map(drop).map_err(|_| {
-                format!("`{value}` is not a path; write `crate = \"::path::to::secrets_runtime\"`")
-            }),
-            Self::JsonKey | Self::Any => Ok(()),
+            Self::Absent => Ok(None),
+            Self::Valid(value) => Ok(Some(value)),
+            Self::Invalid(_, reported) => Err(*reported),
+        }
+    }
+
+    /// Where the literal was written, valid or not.
+    pub fn given(&self) -> Option<Span> {
+        match self {
+            Self::Absent => None,
+            Self::Valid(value) => Some(value.span),
+            Self::Invalid(span, _) => Some(*span),
         }
     }
 }
 
-/// `#[secrets(prefix = "APP_", kms_key_env = "...", bucket_env = "...", crate = "...")]`.
-pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
-    let mut container = Container::default();
-    let mut krate = None;
-    for attr in attrs {
-        if let Some(kind) = SOURCE_KINDS.iter().find(|k| attr.path().is_ident(k)) {
-            cx.error_spanned_by(
-                attr,
-                format!("`#[{kind}]` belongs on a field, not on the struct"),
-            );
-            continue;
-        }
-        if !attr.path().is_ident("secrets") {
-            continue;
-        }
-        // #[secrets(prefix = "...", kms_key_env = "VAR", bucket_env = "VAR", crate = "path")]
-        let ([prefix, kms_key_env, bucket_env, crate_path], _) = options(
-            cx,
-            attr,
-            [
-                ("prefix", Rule::Prefix),
-                ("kms_key_env", Rule::EnvName),
-                ("bucket_env", Rule::EnvName),
-                ("crate", Rule::CratePath),
-            ],
-        );
-        // The settings may be split over several `#[secrets]`, but each is given once.
-        merge(cx, &mut container.prefix, prefix, "prefix");
-        merge(cx, &mut container.kms_key_env, kms_key_env, "kms_key_env");
-        merge(cx, &mut container.bucket_env, bucket_env, "bucket_env");
-        merge(cx, &mut krate, crate_path, "crate");
-    }
-    // A path that does not parse is reported by its rule; the default stands in for it.
-    container.krate = krate.and_then(|lit| lit.parse().ok());
-    container
+/// A key without a value: `nested`.
+#[derive(Default)]
+pub struct Flag {
+    given: Option<Span>,
 }
 
-/// Keeps the first value of a `#[secrets]` key; a second one is reported on its literal.
-fn merge(cx: &Ctxt, slot: &mut Option<LitStr>, value: Option<LitStr>, key: &str) {
-    match (slot.as_ref(), value) {
-        (Some(_), Some(again)) => {
-            cx.error_spanned_by(
-                again,
-                format!("duplicate secrets attribute `{key}`; keep one"),
-            );
-        }
-        (None, value) => *slot = value,
-        (Some(_), None) => {}
+impl Flag {
+    pub fn is_set(&self) -> bool {
+        self.given.is_some()
     }
 }
 
-/// The source attributes of one field, in order (the model wants exactly one).
-pub fn sources<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> Vec<SourceAttr<'a>> {
-    let mut found = Vec::new();
-    for attr in attrs {
-        if attr.path().is_ident("secrets") {
-            cx.error_spanned_by(
-                attr,
-                "`#[secrets(...)]` belongs on the struct, not on a field",
-            );
-            continue;
+/// The key being read, for messages.
+#[derive(Clone, Copy)]
+pub struct Here<'a> {
+    pub kind: &'a str,
+    pub key: &'a str,
+}
+
+/// Where the value of one key goes.
+pub trait Slot {
+    /// Reads what follows the key: `= "..."`, or nothing for a flag. `Some` when the key
+    /// could not be read, so what the attribute seems to leave out is not reported too.
+    fn read(
+        &mut self,
+        cx: &Ctxt,
+        here: Here,
+        meta: &ParseNestedMeta,
+    ) -> syn::Result<Option<Reported>>;
+    /// Where the key was given.
+    fn given(&self) -> Option<Span>;
+    /// The key as written in an example: `name = "..."`, or `nested`.
+    fn example(&self, key: &str) -> String;
+}
+
+impl<T: FromLit> Slot for Attr<T> {
+    fn read(
+        &mut self,
+        cx: &Ctxt,
+        here: Here,
+        meta: &ParseNestedMeta,
+    ) -> syn::Result<Option<Reported>> {
+        let Here { kind, key } = here;
+        let fix = self.example(key);
+        // `key` alone, or `key(...)`
+        if !meta.input.peek(Token![=]) {
+            let reported =
+                cx.error_spanned_by(&meta.path, format!("`{key}` takes a value: `{fix}`"));
+            skip_value(meta.input)?;
+            return Ok(Some(reported));
         }
-        let (keys, complete) = if attr.path().is_ident("env") {
-            // #[env] or #[env(name = "VAR", default = "...")]
-            let ([name, default], complete) =
-                options(cx, attr, [("name", Rule::EnvName), ("default", Rule::Any)]);
-            (Keys::Env { name, default }, complete)
-        } else if attr.path().is_ident("kms") {
-            // #[kms] or #[kms(env = "VAR", key = "projects/.../cryptoKeys/k" | key_env = "VAR")]
-            let ([env, key, key_env], complete) = options(
-                cx,
-                attr,
-                [
-                    ("env", Rule::EnvName),
-                    ("key", Rule::KmsKey),
-                    ("key_env", Rule::EnvName),
-                ],
-            );
-            exclusive(
-                cx,
-                [("key", key.as_ref()), ("key_env", key_env.as_ref())],
-                "the KMS key",
-            );
-            (Keys::Kms { env, key, key_env }, complete)
-        } else if attr.path().is_ident("gcs") {
-            // #[gcs(object = "...", key = "...", bucket = "..." | bucket_env = "VAR")]
-            let ([object, key, bucket, bucket_env], complete) = options(
-                cx,
-                attr,
-                [
-                    ("object", Rule::Object),
-                    ("key", Rule::JsonKey),
-                    ("bucket", Rule::Bucket),
-                    ("bucket_env", Rule::EnvName),
-                ],
-            );
-            exclusive(
-                cx,
-                [
-                    ("bucket", bucket.as_ref()),
-                    ("bucket_env", bucket_env.as_ref()),
-                ],
-                "the bucket",
-            );
-            if object.is_none() && complete {
-                cx.error_spanned_by(
-                    attr,
-                    "`#[gcs]` needs the object: `#[gcs(object = \"...\")]`",
-                );
-            }
-            let keys = Keys::Gcs {
-                object,
-                key,
-                bucket,
-                bucket_env,
+        let value = meta.value()?;
+        // `key = 8080`, `key = ident`, `key = `
+        if !value.peek(LitStr) {
+            let message = format!("`{key}` takes a string literal: `{fix}`");
+            let reported = if value.is_empty() || value.peek(Token![,]) {
+                // Nothing after `=`: no token to point at but the key.
+                cx.error_spanned_by(&meta.path, message)
+            } else {
+                let token: TokenTree = value.parse()?;
+                cx.error_spanned_by(token, message)
             };
-            (keys, complete)
-        } else {
-            // Not ours: doc comments, lints, other derives' attributes.
-            continue;
+            skip_value(value)?;
+            return Ok(Some(reported));
+        }
+        // `key = "..."`
+        let literal: LitStr = value.parse()?;
+        if self.given().is_some() {
+            // The first value stands; the attribute is still read in full.
+            cx.error_spanned_by(
+                &meta.path,
+                format!("duplicate {kind} attribute `{key}`; keep one"),
+            );
+            return Ok(None);
+        }
+        let span = literal.span();
+        *self = match T::from_lit(key, &literal) {
+            Ok(value) => Self::Valid(Lit { value, span }),
+            // The key is known and present, so nothing it leaves out is a guess: the
+            // attribute still counts as read (`Attr::get` holds back the value).
+            Err(why) => Self::Invalid(span, cx.error_spanned_by(&literal, why)),
         };
-        found.push(SourceAttr {
-            attr,
-            complete,
-            keys,
-        });
+        Ok(None)
     }
-    found
-}
 
-/// A literal name and an env var naming the same thing: only one may be given.
-fn exclusive(
-    cx: &Ctxt,
-    [(literal, given), (from_env, also)]: [(&str, Option<&LitStr>); 2],
-    what: &str,
-) {
-    if let (Some(_), Some(also)) = (given, also) {
-        cx.error_spanned_by(
-            also,
-            format!("`{literal}` and `{from_env}` both name {what}; keep one of them"),
-        );
+    fn given(&self) -> Option<Span> {
+        Attr::given(self)
+    }
+
+    fn example(&self, key: &str) -> String {
+        format!("{key} = \"...\"")
     }
 }
 
-/// Parses `#[kind]` or `#[kind(k = "v", ...)]` with the keys `spec` allows, in that order,
-/// and says whether every key could be read (see `SourceAttr::complete`). Every problem is
-/// recorded and parsing goes on, so one compile shows them all.
-fn options<const N: usize>(
-    cx: &Ctxt,
-    attr: &Attribute,
-    spec: [(&'static str, Rule); N],
-) -> ([Option<LitStr>; N], bool) {
-    let mut values: [Option<LitStr>; N] = std::array::from_fn(|_| None);
-    let mut complete = true;
-    let kind = attr
-        .path()
+impl Slot for Flag {
+    fn read(
+        &mut self,
+        cx: &Ctxt,
+        here: Here,
+        meta: &ParseNestedMeta,
+    ) -> syn::Result<Option<Reported>> {
+        let Here { kind, key } = here;
+        // `flag = ...` or `flag(...)`
+        if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+            let reported = cx.error_spanned_by(
+                &meta.path,
+                format!("`{key}` takes no value: write `{key}` alone"),
+            );
+            skip_value(meta.input)?;
+            return Ok(Some(reported));
+        }
+        if self.given.is_some() {
+            cx.error_spanned_by(
+                &meta.path,
+                format!("duplicate {kind} attribute `{key}`; keep one"),
+            );
+        } else {
+            self.given = Some(meta.path.span());
+        }
+        Ok(None)
+    }
+
+    fn given(&self) -> Option<Span> {
+        self.given
+    }
+
+    fn example(&self, key: &str) -> String {
+        key.to_owned()
+    }
+}
+
+/// A set of keys, looked up by name.
+pub trait Keys {
+    /// Every key, in the order messages list them.
+    fn names(&self) -> Vec<&'static str>;
+    fn slot(&mut self, key: &str) -> Option<&mut dyn Slot>;
+    /// A hint for a key that is not one of these but belongs somewhere else.
+    fn misplaced(&self, _key: &str) -> Option<String> {
+        None
+    }
+}
+
+/// One key of a kind: its name and the field of the kind's key struct `K` it fills.
+pub struct Key<K> {
+    name: &'static str,
+    slot: fn(&mut K) -> &mut dyn Slot,
+}
+
+impl<K> Key<K> {
+    pub const fn new(name: &'static str, slot: fn(&mut K) -> &mut dyn Slot) -> Self {
+        Self { name, slot }
+    }
+}
+
+/// Two keys that name one thing in two ways (`bucket` and `bucket_env`): one of them at most.
+pub struct Exclusive {
+    pub first: &'static str,
+    pub second: &'static str,
+    /// What both name: "the bucket".
+    pub what: &'static str,
+}
+
+/// The keys of one kind of attribute.
+pub struct Spec<K: 'static> {
+    pub keys: &'static [Key<K>],
+    pub exclusive: &'static [Exclusive],
+}
+
+struct Table<'a, K: 'static> {
+    values: &'a mut K,
+    spec: &'a Spec<K>,
+}
+
+impl<K> Keys for Table<'_, K> {
+    fn names(&self) -> Vec<&'static str> {
+        self.spec.keys.iter().map(|key| key.name).collect()
+    }
+
+    fn slot(&mut self, name: &str) -> Option<&mut dyn Slot> {
+        let key = self.spec.keys.iter().find(|key| key.name == name)?;
+        Some((key.slot)(self.values))
+    }
+}
+
+/// The keys of one attribute, and whether every one of them could be read.
+pub struct Parsed<K> {
+    pub keys: K,
+    unread: Option<Reported>,
+}
+
+impl<K> Parsed<K> {
+    /// The keys, when each one could be read: with a key unknown or without its value, what
+    /// the attribute seems to leave out may only be misspelled, and is not reported.
+    pub fn read(self) -> Result<K, Reported> {
+        match self.unread {
+            None => Ok(self.keys),
+            Some(reported) => Err(reported),
+        }
+    }
+}
+
+/// Reads `attr` with the keys of `spec`, and checks its exclusive pairs.
+pub fn parse<K: Default>(cx: &Ctxt, attr: &Attribute, spec: &Spec<K>) -> Parsed<K> {
+    let mut keys = K::default();
+    let mut table = Table {
+        values: &mut keys,
+        spec,
+    };
+    let unread = read(cx, attr, &mut table);
+    for pair in spec.exclusive {
+        let mut given = |name| table.slot(name).and_then(|slot| slot.given());
+        if let (Some(_), Some(also)) = (given(pair.first), given(pair.second)) {
+            cx.error_at(
+                also,
+                format!(
+                    "`{}` and `{}` both name {}; keep one of them",
+                    pair.first, pair.second, pair.what
+                ),
+            );
+        }
+    }
+    Parsed { keys, unread }
+}
+
+/// The name of an attribute: `env` for `#[env(...)]`.
+pub fn kind_of(attr: &Attribute) -> String {
+    attr.path()
         .get_ident()
         .map(ToString::to_string)
-        .unwrap_or_default();
-    let keys: Vec<&str> = spec.iter().map(|(key, _)| *key).collect();
-    match &attr.meta {
+        .unwrap_or_default()
+}
+
+/// Reads every key of `attr` into `keys`, recording every problem and going on, so one
+/// compile shows them all. `Some` when a key could not be read.
+pub fn read(cx: &Ctxt, attr: &Attribute, keys: &mut dyn Keys) -> Option<Reported> {
+    let kind = kind_of(attr);
+    let names = keys.names();
+    let list = match &attr.meta {
         // #[kind]
-        Meta::Path(_) => return (values, true),
+        Meta::Path(_) => return None,
         // #[kind = ...]
         Meta::NameValue(meta) => {
-            let example = keys
-                .first()
-                .map_or(String::new(), |k| format!("({k} = \"...\")"));
-            cx.error_spanned_by(
+            let example = names.first().map_or(String::new(), |first| {
+                let example = keys.slot(first).map(|slot| slot.example(first));
+                format!("({})", example.unwrap_or_default())
+            });
+            return Some(cx.error_spanned_by(
                 meta,
                 format!("expected `#[{kind}]` or `#[{kind}{example}]`"),
-            );
-            return (values, false);
+            ));
         }
         // #[kind(...)]
-        Meta::List(_) => {}
-    }
-    let parsed = attr.parse_nested_meta(|meta| {
+        Meta::List(list) => list,
+    };
+    let mut unread = None;
+    let parsed = list.parse_nested_meta(|meta| {
         let key = meta
             .path
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let Some(index) = keys.iter().position(|k| *k == key) else {
-            complete = false;
-            let hint = suggest::nearest(&key, &keys)
-                .map_or(String::new(), |k| format!("did you mean `{k}`? "));
-            // A key is one identifier; anything longer is shown as written, without the
-            // spaces token printing puts between `::` and names.
-            let shown = meta.path.to_token_stream().to_string().replace(' ', "");
-            cx.error_spanned_by(
-                &meta.path,
-                format!(
-                    "unknown {kind} attribute `{shown}`; {hint}expected {}",
-                    suggest::one_of(&keys)
-                ),
-            );
+        let here = Here {
+            kind: &kind,
+            key: &key,
+        };
+        let Some(slot) = keys.slot(&key) else {
+            unread = Some(unknown(cx, &meta, here, keys, &names));
             return skip_value(meta.input);
         };
-        if !meta.input.peek(Token![=]) {
-            complete = false;
-            cx.error_spanned_by(
-                &meta.path,
-                format!("`{key}` takes a value: `{key} = \"...\"`"),
-            );
-            return skip_value(meta.input);
+        if let Some(reported) = slot.read(cx, here, &meta)? {
+            unread = Some(reported);
         }
-        let value = meta.value()?;
-        if !value.peek(LitStr) {
-            complete = false;
-            let message = format!("`{key}` takes a string literal: `{key} = \"...\"`");
-            if value.is_empty() || value.peek(Token![,]) {
-                // `key = ` with nothing after it: no token to point at but the key.
-                cx.error_spanned_by(&meta.path, message);
-            } else {
-                let token: proc_macro2::TokenTree = value.parse()?;
-                cx.error_spanned_by(token, message);
-            }
-            return skip_value(value);
-        }
-        let literal: LitStr = value.parse()?;
-        if values[index].is_some() {
-            cx.error_spanned_by(
-                &meta.path,
-                format!("duplicate {kind} attribute `{key}`; keep one"),
-            );
-            return Ok(());
-        }
-        if let Err(why) = spec[index].1.check(&literal.value()) {
-            cx.error_spanned_by(&literal, why);
-        }
-        // Kept even when invalid: the error is recorded, and a present-but-bad value must
-        // not also be reported as missing.
-        values[index] = Some(literal);
         Ok(())
     });
     if let Err(error) = parsed {
         // Syntax the parser could not get past: the keys after it were never read.
-        complete = false;
-        cx.syn_error(error);
+        unread = Some(cx.syn_error(error));
     }
-    (values, complete)
+    unread
+}
+
+fn unknown(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    Here { kind, key }: Here,
+    keys: &dyn Keys,
+    names: &[&str],
+) -> Reported {
+    // A key is one identifier; anything longer is shown as written, without the spaces
+    // token printing puts between `::` and names.
+    let shown = meta.path.to_token_stream().to_string().replace(' ', "");
+    let message = keys.misplaced(key).unwrap_or_else(|| {
+        let hint = suggest::nearest(key, names)
+            .map_or(String::new(), |near| format!("did you mean `{near}`? "));
+        format!(
+            "unknown {kind} attribute `{shown}`; {hint}expected {}",
+            suggest::one_of(names)
+        )
+    });
+    cx.error_spanned_by(&meta.path, message)
 }
 
 /// Consumes whatever follows an unusable key up to the next comma: `= value` or `(...)`.
 fn skip_value(input: ParseStream) -> syn::Result<()> {
     while !input.is_empty() && !input.peek(Token![,]) {
-        input.parse::<proc_macro2::TokenTree>()?;
+        input.parse::<TokenTree>()?;
     }
     Ok(())
 }

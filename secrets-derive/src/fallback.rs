@@ -3,54 +3,63 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, parse_quote};
+use syn::{DeriveInput, parse_quote};
 
-pub fn expand(node: &DeriveInput, krate: Option<&TokenStream>, errors: &syn::Error) -> TokenStream {
+use crate::ast::Input;
+
+pub fn expand(node: &DeriveInput, input: &Input, errors: &syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
-    let krate = krate.cloned().unwrap_or_else(|| quote!(::secrets_runtime));
+    let krate = &input.krate;
+    let private = quote!(#krate::__private);
     let ident = &node.ident;
+    let name = ident.unraw().to_string();
     let mut generics = node.generics.clone();
     if !generics.params.is_empty() {
-        // The trait's future must outlive the `&Sources` it is given. The stub's future
-        // holds `Self`, which a generic input cannot promise for every lifetime: without
-        // this bound the stub would add an error of its own to the one reported.
+        // The trait's loader returns `Self` from a future that must not borrow: without this
+        // bound, the stub of a generic input would add an error of its own to the one reported.
         generics
             .make_where_clause()
             .predicates
             .push(parse_quote!(Self: 'static));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let types = field_types(node, &krate);
+    let types = field_types(node, input);
     quote! {
         #errors
         #types
         #[automatically_derived]
         impl #impl_generics #krate::Secrets for #ident #ty_generics #where_clause {
-            fn load_from(
-                _: &#krate::Sources,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<Self, #krate::Error>,
-            > + ::core::marker::Send + '_ {
-                ::core::future::pending()
+            #[doc(hidden)]
+            const __SPEC: &'static #private::StructSpec = &#private::StructSpec {
+                name: #name,
+                fields: &[],
+            };
+
+            #[doc(hidden)]
+            fn __assemble(_: &mut #private::Loaded) -> ::core::option::Option<Self> {
+                ::core::option::Option::None
             }
         }
     }
 }
 
-/// The check the real impl makes on each field's type, so that an unsupported type is
+/// The checks the real impl makes on each field's type, so that an unsupported type is
 /// reported in the same compile as the attribute errors rather than after they are fixed.
-fn field_types(node: &DeriveInput, krate: &TokenStream) -> TokenStream {
-    let Data::Struct(data) = &node.data else {
-        return TokenStream::new();
-    };
+fn field_types(node: &DeriveInput, input: &Input) -> TokenStream {
     // Field types of a generic struct name its parameters, which this item cannot see.
     if !node.generics.params.is_empty() {
         return TokenStream::new();
     }
-    let checks = data.fields.iter().map(|field| {
-        let ty = &field.ty;
-        let check = quote_spanned!(ty.span()=> #krate::__private::assert_loadable::<#ty, _>);
+    let krate = &input.krate;
+    let checks = input.types.iter().map(|field| {
+        let ty = field.ty;
+        let check = if field.nested {
+            quote_spanned!(ty.span()=> #krate::__private::assert_nested::<#ty>)
+        } else {
+            quote_spanned!(ty.span()=> #krate::__private::assert_loadable::<#ty, _>)
+        };
         quote!(#check();)
     });
     quote! {

@@ -1,0 +1,62 @@
+//! `#[env]` and `#[env(name = "VAR", default = "...")]`: an env var's text, as it is.
+
+use quote::quote;
+
+use super::{FieldCx, Kind};
+use crate::attr::{self, Attr, Key, Spec};
+use crate::ctxt::{Ctxt, Reported};
+use crate::source::{self, Resolved, Use};
+use crate::value::{EnvName, Text};
+
+pub struct Env;
+
+#[derive(Default)]
+struct Keys {
+    name: Attr<EnvName>,
+    default: Attr<Text>,
+}
+
+const SPEC: Spec<Keys> = Spec {
+    keys: &[
+        // #[env(name = "VAR")]: in place of the name derived from the field's
+        Key::new("name", |keys| &mut keys.name),
+        // #[env(default = "...")]: the text when the var is unset
+        Key::new("default", |keys| &mut keys.default),
+    ],
+    exclusive: &[],
+};
+
+impl Kind for Env {
+    fn name(&self) -> &'static str {
+        "env"
+    }
+
+    fn example(&self) -> &'static str {
+        "#[env]"
+    }
+
+    fn resolve(&self, cx: &Ctxt, field: &FieldCx) -> Result<Resolved, Reported> {
+        let parsed = attr::parse(cx, field.attr, &SPEC);
+        // An unset env var already loads as `None` into an `Option`: a default would
+        // contradict it. Checked before the keys must all be read, so it holds even when
+        // another key was misspelled.
+        if let Some(default) = parsed.keys.default.given()
+            && field.is_option()
+        {
+            cx.error_at(
+                default,
+                "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
+            );
+        }
+        let keys = parsed.read()?;
+        let var = field.var(cx, keys.name.get()?, "#[env(name = \"...\")]")?;
+        let default = keys.default.get()?.map(|default| default.value.0.clone());
+        let private = field.private;
+        let spec_var = var.tokens(private);
+        let spec_default = source::option_str(default.as_deref());
+        Ok(Resolved {
+            spec: quote!(#private::env::Spec { var: #spec_var, default: #spec_default }),
+            uses: vec![(var, Use::plain(default))],
+        })
+    }
+}
