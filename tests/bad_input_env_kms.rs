@@ -225,10 +225,36 @@ fn cases() -> Vec<Case> {
             .secret("key-version-Zq15")
             .fails(
                 Invalid,
-                exact(format!(
-                    "env KMS_CRYPTO_KEY_ID: KMS key name `{KEY}/cryptoKeyVersions/1` names a \
-                     key version; decrypt takes the key: `{KEY}`"
-                )),
+                exact(
+                    "env KMS_CRYPTO_KEY_ID: KMS key name names a key version; decrypt takes \
+                     the key: drop `/cryptoKeyVersions/…` from its end",
+                ),
+            ),
+        // A secret pasted into the key name's env var is never shown, in any form.
+        case::<DbPass>("password pasted as the key name")
+            .at("db_pass", key_from_env)
+            .env("KMS_CRYPTO_KEY_ID", text("pasted-Key-Zq41!x"))
+            .env("DB_PASS", sealed(KEY, "key-paste-Zq42"))
+            .secret("pasted-Key-Zq41!x")
+            .secret("key-paste-Zq42")
+            .fails(Invalid, exact(KEY_FORM)),
+        case::<DbPass>("password pasted as a key name with the key's shape")
+            .at("db_pass", key_from_env)
+            .env(
+                "KMS_CRYPTO_KEY_ID",
+                text("projects/p/locations/global/keyRings/r/cryptoKeys/hunter2!Zq43"),
+            )
+            .env("DB_PASS", sealed(KEY, "key-paste-Zq44"))
+            .secret("hunter2!Zq43")
+            .secret("key-paste-Zq44")
+            .fails(
+                Invalid,
+                exact(
+                    "env KMS_CRYPTO_KEY_ID: KMS key name is not of the form \
+                     `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`: the key id \
+                     (part 8) has a character other than ASCII letters, digits, `-`, `_`, `.` \
+                     and `:` (character 58)",
+                ),
             ),
         case::<MaybeDbPass>("key name unset, ciphertext set, in an Option")
             .at("db_pass", key_from_env)

@@ -220,12 +220,29 @@ fn cases() -> Vec<Case> {
             .env("STORAGE_BUCKET", text("192.168.5.4"))
             .fails(
                 Invalid,
-                exact("env STORAGE_BUCKET: bucket name `192.168.5.4` must not be an IP address"),
+                exact("env STORAGE_BUCKET: bucket name must not be an IP address"),
             ),
         case::<Password>("bucket name with the goog prefix")
             .at("password", from_env)
             .env("STORAGE_BUCKET", text("goog-secrets"))
             .fails(Invalid, exact(BUCKET_GOOG)),
+        // A secret pasted into the bucket's env var is never shown, in any form.
+        case::<Password>("password pasted as the bucket name")
+            .at("password", from_env)
+            .env("STORAGE_BUCKET", text("Hunter2-Pw-Zq45"))
+            .secret("Hunter2-Pw-Zq45")
+            .fails(Invalid, exact(BUCKET_CHARS)),
+        case::<Password>("password pasted as a lowercase bucket name")
+            .at("password", from_env)
+            .env("STORAGE_BUCKET", text("hunter2-pw-zq46!"))
+            .secret("hunter2-pw-zq46!")
+            .fails(
+                Invalid,
+                exact(
+                    "env STORAGE_BUCKET: bucket name has a character other than lowercase \
+                     letters, digits, `-`, `_` and `.` (character 16)",
+                ),
+            ),
     ]
 }
 

@@ -89,7 +89,7 @@ async fn every_failed_field_is_named_in_one_error() {
             "other",
             "gs://$OTHER_BUCKET/app1".into(),
             ErrorKind::Invalid,
-            "env OTHER_BUCKET: bucket name `Not A Bucket` contains `N`; use lowercase letters, digits, `-`, `_` and `.`".into(),
+            "env OTHER_BUCKET: bucket name has a character other than lowercase letters, digits, `-`, `_` and `.` (character 1)".into(),
         ),
     ];
     let expected: Vec<(&str, &str, ErrorKind, &str)> = expected

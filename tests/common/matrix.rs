@@ -151,13 +151,15 @@ pub const NOT_BOOL: &str =
     "the value is not a valid bool: provided string was not `true` or `false`";
 pub const NOT_UTF8: &str = "the value is not valid UTF-8";
 pub const NOT_ECHO: &str = "the value is not a valid Echo";
-pub const KEY_FORM: &str = "env KMS_CRYPTO_KEY_ID: KMS key name `projects/p/keyRings/r/cryptoKeys/k` \
-                        is not of the form \
-                        `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`";
-pub const BUCKET_CHARS: &str = "env STORAGE_BUCKET: bucket name `My-Bucket` contains `M`; \
-                            use lowercase letters, digits, `-`, `_` and `.`";
+// Names read from the environment are never quoted (a password pasted there would land in the
+// logs): the messages say which rule broke and where.
+pub const KEY_FORM: &str = "env KMS_CRYPTO_KEY_ID: KMS key name is not of the form \
+                        `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`: \
+                        it needs 8 parts separated by `/`";
+pub const BUCKET_CHARS: &str = "env STORAGE_BUCKET: bucket name has a character other than \
+                            lowercase letters, digits, `-`, `_` and `.` (character 1)";
 pub const BUCKET_GOOG: &str =
-    "env STORAGE_BUCKET: bucket name `goog-secrets` must not start with `goog` or contain `google`";
+    "env STORAGE_BUCKET: bucket name must not start with `goog` or contain `google`";
 
 pub fn not_valid(ty: &str, why: &str) -> Msg {
     exact(format!("the value is not a valid {ty}: {why}"))
