@@ -119,37 +119,46 @@ async fn distinct_requests_are_made_once_and_all_at_once() {
 
 #[tokio::test]
 async fn loads_share_nothing_but_the_backends() {
+    const LOADS: usize = 8;
     let kms = MemoryKms::new();
+    // Each load makes one decrypt (DB_PASS), gated until all the loads have theirs in
+    // flight: loads that waited on one another through the shared `Sources` never get there,
+    // and their decrypts fail at the load deadline.
     let sources = Arc::new(
         Sources::builder()
             .env(base_env(&kms))
-            .kms(kms.clone())
+            .kms(Gated {
+                inner: kms.clone(),
+                barrier: Arc::new(Barrier::new(LOADS)),
+            })
             .gcs(store())
             .build(),
     );
-    let handles: Vec<_> = (0..8)
+    let handles: Vec<_> = (0..LOADS)
         .map(|_| {
             let sources = sources.clone();
             tokio::spawn(async move { Wide::load_from(&sources).await.map(|c| c.port) })
         })
         .collect();
-    let mut failures = 0;
+    let mut errors = Vec::new();
     for handle in handles {
+        // The timeout only turns a deadlock into a failure.
+        let joined = tokio::time::timeout(Duration::from_secs(30), handle)
+            .await
+            .expect("the loads were not all in flight at once");
         // API_TOKEN_CT is unset here, so every load fails the same way, independently.
-        let err = handle.await.unwrap().expect_err("API_TOKEN_CT is unset");
-        assert_eq!(
-            err.fields()
-                .iter()
-                .map(secrets_runtime::FieldError::field)
-                .collect::<Vec<_>>(),
-            ["api_token", "api_token_copy"]
-        );
-        failures += 1;
+        errors.push(joined.unwrap().expect_err("API_TOKEN_CT is unset"));
     }
-    assert_eq!(failures, 8);
+    let failed: Vec<_> = errors[0]
+        .fields()
+        .iter()
+        .map(secrets_runtime::FieldError::field)
+        .collect();
+    assert_eq!(failed, ["api_token", "api_token_copy"]);
+    assert!(errors.iter().all(|err| *err == errors[0]), "{errors:#?}");
     assert_eq!(
         kms.decrypt_count(),
-        8,
+        LOADS,
         "one decrypt per load: the failed fields send nothing"
     );
 }

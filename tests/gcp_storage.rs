@@ -124,8 +124,8 @@ async fn reads_each_object_once_through_the_official_client() {
     Config::load_from(&through(&proxy)).await.unwrap();
     assert_eq!(
         proxy.request_count(),
-        3,
-        "app1, the certificate and the missing object: one read each"
+        4,
+        "app1, the certificate and the missing object: one read each, and one probe that finds the missing object's bucket"
     );
 }
 
@@ -169,7 +169,7 @@ async fn unavailable_twice_then_success_is_retried() {
     proxy.faults().push(Fault::Internal);
     let config = Config::load_from(&through(&proxy)).await.unwrap();
     assert_eq!(config.password.expose_secret(), APP_PASSWORD);
-    assert_eq!(proxy.request_count(), 5);
+    assert_eq!(proxy.request_count(), 6, "4 as above, and 2 retried faults");
 }
 
 #[tokio::test]

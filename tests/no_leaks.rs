@@ -143,8 +143,32 @@ async fn every_failure_mode_keeps_values_out_of_the_error() {
     }
 }
 
+/// A secret kept in plain text in an env var, as `#[env]` fields read it.
+#[derive(Debug, Secrets)]
+struct Plain {
+    #[env(name = "APP_PASSWORD")]
+    password: SecretString,
+}
+
 #[tokio::test]
-async fn secret_values_never_reach_an_unrelated_store_debug() {
-    let gcs = MemoryStore::new().with_object(BUCKET, "app1", APP_PASSWORD);
-    assert_no_secret("Debug of MemoryStore", &format!("{gcs:?}"));
+async fn plain_secrets_in_env_vars_never_reach_the_debug_of_sources() {
+    let env = [
+        ("APP_PASSWORD", APP_PASSWORD.to_owned()),
+        // The secret's base64 too, as a ciphertext var might hold by mistake.
+        ("DB_PASS", b64(DB_PASS.as_bytes())),
+    ];
+    let builder = Sources::builder().env(env).gcs(MemoryStore::new());
+    let builder_debug = format!("{builder:?} {builder:#?}");
+    let sources = builder.build();
+    let config = Plain::load_from(&sources).await.unwrap();
+    let debug = format!("{sources:?} {sources:#?} {config:?}");
+    assert_no_secret("Debug of SourcesBuilder", &builder_debug);
+    assert_no_secret("Debug of Sources", &debug);
+    // Not a Debug that shows nothing: it names the variables, only their values are kept out.
+    for shown in [&builder_debug, &debug] {
+        assert!(
+            shown.contains("APP_PASSWORD") && shown.contains("DB_PASS"),
+            "{shown}"
+        );
+    }
 }

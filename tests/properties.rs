@@ -1,5 +1,6 @@
 //! Properties over random values: whatever a secret holds and however its load fails, no
-//! error text contains it in any form; and the same inputs always load the same way.
+//! error text contains it in any form; every field comes out as its inputs say (the oracle
+//! the fuzz targets use); and the same inputs always load the same way.
 
 // Structs whose load fails on purpose: their fields are never read.
 #![allow(dead_code)]
@@ -11,6 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use base64::prelude::*;
+use common::oracle::{DECRYPT, Raw, TOO_LARGE, check_field, env_raw, json_key};
 use common::{BUCKET, Echo, KEY, OTHER_KEY, b64};
 use proptest::collection::vec;
 use proptest::option;
@@ -477,6 +479,68 @@ fn sources(inputs: &Inputs, env: &[(&'static str, String)], kms: &MemoryKms) -> 
     builder.build()
 }
 
+impl Ciphertext {
+    /// What the loader must make of this ciphertext var.
+    fn raw(&self) -> Raw {
+        match self {
+            Self::Unset => Raw::Absent(ErrorKind::Missing),
+            Self::Sealed(plaintext) => Raw::Bytes(plaintext.clone()),
+            // Nonce (12 bytes), ciphertext, tag (16 bytes): cut to nothing, the var is empty.
+            Self::Cut(plaintext, cut) if cut % (12 + plaintext.len() + 16) == 0 => {
+                Raw::Absent(ErrorKind::Missing)
+            }
+            Self::WrongKey(_) | Self::Cut(..) => Raw::Fail(DECRYPT),
+            // Blank is unset; anything else is not base64, or not ciphertext of this key.
+            Self::Pasted(text) if text.bytes().all(|b| b.is_ascii_whitespace()) => {
+                Raw::Absent(ErrorKind::Missing)
+            }
+            Self::Pasted(_) => Raw::Fail(&[ErrorKind::Invalid, ErrorKind::Decrypt]),
+        }
+    }
+}
+
+/// What an object holds for `#[gcs]`: absent (the bucket exists), over the cap, or bytes.
+fn object_raw(inputs: &Inputs, object: Option<&Vec<u8>>) -> Result<Vec<u8>, Raw> {
+    let bytes = object.ok_or(Raw::Absent(ErrorKind::NotFound))?;
+    match inputs.cap {
+        Some(cap) if bytes.len() > cap => Err(Raw::Fail(TOO_LARGE)),
+        _ => Ok(bytes.clone()),
+    }
+}
+
+/// What key `key` of object `app1` holds.
+fn key_raw(inputs: &Inputs, key: &str) -> Raw {
+    object_raw(inputs, inputs.app1.as_ref()).map_or_else(|raw| raw, |bytes| json_key(&bytes, key))
+}
+
+/// Checks every field of a load of `Mixed` against what the inputs say it must be.
+fn check_mixed(result: Result<&Mixed, &Error>, inputs: &Inputs) {
+    if let Err(err) = result {
+        assert!(!err.fields().is_empty(), "a failed load names no field");
+    }
+    let port = match env_raw(inputs.port.as_deref()) {
+        Raw::Absent(_) => Raw::Bytes(b"8080".to_vec()),
+        raw => raw,
+    };
+    check_field(result.map(|c| &c.port), "port", &port.parsed::<u16>());
+    let level = env_raw(inputs.level.as_deref()).optional(Raw::text);
+    check_field(result.map(|c| &c.level), "level", &level);
+    let db_pass = result.map(|c| c.db_pass.expose_secret().to_owned());
+    check_field(
+        db_pass.as_ref().map_err(|e| *e),
+        "db_pass",
+        &inputs.db_pass.raw().text(),
+    );
+    let pin = inputs.pin.raw().optional(Raw::parsed::<u32>);
+    check_field(result.map(|c| &c.pin), "pin", &pin);
+    let username = key_raw(inputs, "username").text();
+    check_field(result.map(|c| &c.username), "username", &username);
+    let app_port = key_raw(inputs, "port").optional(Raw::parsed::<u16>);
+    check_field(result.map(|c| &c.app_port), "app_port", &app_port);
+    let blob = object_raw(inputs, inputs.blob.as_ref()).map_or_else(|raw| raw, Raw::Bytes);
+    check_field(result.map(|c| &c.blob), "blob", &blob.optional(Raw::bytes));
+}
+
 #[test]
 fn the_same_inputs_load_the_same_way() {
     let rt = runtime();
@@ -500,7 +564,10 @@ fn the_same_inputs_load_the_same_way() {
         );
 
         let once = sources(&inputs, &env, &kms);
-        let first = rt.block_on(Mixed::load_from(&once)).map(view);
+        let loaded = rt.block_on(Mixed::load_from(&once));
+        // Each field as the inputs say it must come out, not only as another load did.
+        check_mixed(loaded.as_ref(), &inputs);
+        let first = loaded.map(view);
         let again = rt.block_on(Mixed::load_from(&once)).map(view);
         let rebuilt = rt
             .block_on(Mixed::load_from(&sources(&inputs, &env, &kms)))

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use base64::prelude::*;
-use secrets_runtime::{Error, ErrorKind};
+use secrets_runtime::Error;
 
 pub const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
 pub const OTHER_KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/other";
@@ -36,109 +36,11 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// What one field of a load must come out as.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expect<T> {
-    /// Loaded, with this value.
-    Value(T),
-    /// Failed, with one of these kinds.
-    Fail(&'static [ErrorKind]),
-}
-
-impl<T> Expect<T> {
-    pub fn is_ok(&self) -> bool {
-        matches!(self, Self::Value(_))
-    }
-}
-
-/// A source's outcome before conversion to the field's type.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Raw {
-    /// Nothing there: `None` for an `Option`, else a failure of this kind.
-    Absent(ErrorKind),
-    Bytes(Vec<u8>),
-    Fail(&'static [ErrorKind]),
-}
-
-pub const INVALID: &[ErrorKind] = &[ErrorKind::Invalid];
-pub const MISSING: &[ErrorKind] = &[ErrorKind::Missing];
-pub const DECRYPT: &[ErrorKind] = &[ErrorKind::Decrypt];
-pub const NOT_FOUND: &[ErrorKind] = &[ErrorKind::NotFound];
-
-impl Raw {
-    /// The outcome of a field of type `T` parsed with `FromStr`.
-    pub fn parsed<T: std::str::FromStr>(&self) -> Expect<T> {
-        self.convert(|bytes| {
-            std::str::from_utf8(bytes)
-                .ok()
-                .and_then(|text| text.parse().ok())
-        })
-    }
-
-    /// The outcome of a `String` or `SecretString` field.
-    pub fn text(&self) -> Expect<String> {
-        self.convert(|bytes| String::from_utf8(bytes.to_vec()).ok())
-    }
-
-    /// The outcome of a `Vec<u8>` field.
-    pub fn bytes(&self) -> Expect<Vec<u8>> {
-        self.convert(|bytes| Some(bytes.to_vec()))
-    }
-
-    /// The outcome of an `Option` field whose inner type converts with `convert`.
-    pub fn optional<T>(&self, inner: impl Fn(&Raw) -> Expect<T>) -> Expect<Option<T>> {
-        match self {
-            Self::Absent(_) => Expect::Value(None),
-            other => match inner(other) {
-                Expect::Value(value) => Expect::Value(Some(value)),
-                Expect::Fail(kinds) => Expect::Fail(kinds),
-            },
-        }
-    }
-
-    fn convert<T>(&self, convert: impl Fn(&[u8]) -> Option<T>) -> Expect<T> {
-        match self {
-            Self::Absent(kind) => Expect::Fail(match kind {
-                ErrorKind::Missing => MISSING,
-                ErrorKind::NotFound => NOT_FOUND,
-                other => panic!("absence of kind {other:?}"),
-            }),
-            Self::Bytes(bytes) => convert(bytes).map_or(Expect::Fail(INVALID), Expect::Value),
-            Self::Fail(kinds) => Expect::Fail(kinds),
-        }
-    }
-}
-
-/// Checks one field of a load against what it must come out as: `actual` is the loaded
-/// value when the whole load succeeded, `None` when it failed.
-pub fn check_field<T: PartialEq + std::fmt::Debug>(
-    result: Result<&T, &Error>,
-    field: &str,
-    expect: &Expect<T>,
-) {
-    match (result, expect) {
-        (Ok(actual), Expect::Value(value)) => {
-            assert!(actual == value, "field {field}: loaded a different value");
-        }
-        (Ok(_), Expect::Fail(kinds)) => panic!("field {field} loaded but must fail with {kinds:?}"),
-        (Err(err), Expect::Value(_)) => {
-            assert!(
-                err.field(field).is_none(),
-                "field {field} failed but must load: {err}"
-            );
-        }
-        (Err(err), Expect::Fail(kinds)) => {
-            let Some(failure) = err.field(field) else {
-                panic!("field {field} did not fail but must fail with {kinds:?}: {err}");
-            };
-            assert!(
-                kinds.contains(&failure.kind()),
-                "field {field} failed with {:?}, expected one of {kinds:?}: {err}",
-                failure.kind()
-            );
-        }
-    }
-}
+// The oracle lives with the test suite, which runs it on every `cargo test`; the targets
+// share the same file.
+#[path = "../../tests/common/oracle.rs"]
+mod oracle;
+pub use oracle::*;
 
 /// What every failed load must satisfy: it names at least one field, once each, in
 /// declaration order; each with a non-empty source and message; and nothing it shows holds a

@@ -12,6 +12,9 @@ use zeroize::Zeroize;
 
 use crate::backend::SecretBytes;
 
+pub(crate) mod buffer;
+use buffer::into_exact;
+
 /// A field type that `#[derive(Secrets)]` can load.
 ///
 /// Implemented for `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], every type
@@ -157,9 +160,14 @@ fn short_type_name(full: &str) -> String {
     out
 }
 
+// The secret types box their bytes, which shrinks a buffer with spare capacity by `realloc`
+// and may leave an unwiped copy behind: they start from an exact allocation. `String` and
+// `Vec<u8>` are handed over as they are: their owner never wipes them, so a copy spared
+// here would not make them secret, and it would cost one.
+
 impl FromSecret<marker::Text> for SecretString {
     fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
-        into_text(bytes).map(SecretString::from)
+        into_text(into_exact(bytes)).map(SecretString::from)
     }
 }
 
@@ -172,7 +180,7 @@ impl FromSecret<marker::Bytes> for Vec<u8> {
 
 impl FromSecret<marker::Bytes> for SecretSlice<u8> {
     fn from_secret(bytes: SecretBytes) -> Result<Self, ConvertError> {
-        let mut bytes = bytes;
+        let mut bytes = into_exact(bytes);
         Ok(SecretSlice::from(std::mem::take(&mut *bytes)))
     }
 }
@@ -245,5 +253,39 @@ mod tests {
         );
         assert_eq!(<Option<u8> as FromSecret<_>>::when_absent(), Some(None));
         assert_eq!(<u8 as FromSecret<_>>::when_absent(), None);
+    }
+
+    /// What AES-GCM's decrypt hands over: the plaintext with room for a tag behind it.
+    fn with_spare_capacity(s: &str) -> (SecretBytes, *const u8) {
+        let mut bytes = SecretBytes::new(Vec::with_capacity(s.len() + 16));
+        bytes.extend_from_slice(s.as_bytes());
+        let at = bytes.as_ptr();
+        (bytes, at)
+    }
+
+    // Boxing shrinks a buffer with spare capacity in place (`realloc`), or moves it and frees
+    // the old block unwiped. A secret in a block allocated apart from the one handed over
+    // was copied into an exact allocation first, while the old block was alive to be wiped.
+    #[test]
+    fn secret_types_never_box_a_buffer_with_spare_capacity() {
+        let (bytes, old) = with_spare_capacity("s3cr3t");
+        let text = <SecretString as FromSecret<_>>::from_secret(bytes).unwrap();
+        assert_eq!(text.expose_secret(), "s3cr3t");
+        assert_ne!(text.expose_secret().as_ptr(), old);
+        let (bytes, old) = with_spare_capacity("s3cr3t");
+        let slice = <SecretSlice<u8> as FromSecret<_>>::from_secret(bytes).unwrap();
+        assert_eq!(slice.expose_secret(), b"s3cr3t");
+        assert_ne!(slice.expose_secret().as_ptr(), old);
+        let (bytes, old) = with_spare_capacity("s3cr3t");
+        let optional = <Option<SecretString> as FromSecret<_>>::from_secret(bytes).unwrap();
+        assert_ne!(optional.unwrap().expose_secret().as_ptr(), old);
+    }
+
+    #[test]
+    fn an_exact_buffer_becomes_a_secret_without_a_copy() {
+        let bytes = bytes("s3cr3t");
+        let old = bytes.as_ptr();
+        let slice = <SecretSlice<u8> as FromSecret<_>>::from_secret(bytes).unwrap();
+        assert_eq!(slice.expose_secret().as_ptr(), old);
     }
 }

@@ -18,8 +18,11 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
+use zeroize::Zeroizing;
+
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
+use crate::convert::buffer::extend_wiped;
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
@@ -165,15 +168,33 @@ impl LocalStore {
         };
         let len = file.metadata().map_err(|e| io_error(&path, &e))?.len();
         check_size(bucket, object, len, max_bytes)?;
-        let mut bytes = SecretBytes::new(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
-        // `take` bounds the read even if the file grows after the size check; one byte over
-        // the cap is enough to tell.
-        let limit = u64::try_from(max_bytes).map_or(u64::MAX, |max| max.saturating_add(1));
-        file.take(limit)
-            .read_to_end(&mut bytes)
-            .map_err(|e| io_error(&path, &e))?;
-        check_size(bucket, object, bytes.len() as u64, max_bytes)?;
-        Ok(Some(bytes))
+        read_capped(file, &path, (bucket, object), len, max_bytes).map(Some)
+    }
+}
+
+/// Reads all of `file`, sized for `len` bytes up front. The file may grow after its size was
+/// read: the buffer then grows by hand, wiping what it leaves (`read_to_end` would `realloc`
+/// it unwiped), and each new total is checked against the cap before it is kept.
+fn read_capped(
+    mut file: impl Read,
+    path: &Path,
+    (bucket, object): (&str, &str),
+    len: u64,
+    max_bytes: usize,
+) -> Result<SecretBytes, BackendError> {
+    let mut bytes = SecretBytes::new(Vec::with_capacity(
+        usize::try_from(len).unwrap_or(max_bytes).min(max_bytes),
+    ));
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    loop {
+        let read = match file.read(chunk.as_mut_slice()) {
+            Ok(0) => return Ok(bytes),
+            Ok(read) => read,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error(path, &e)),
+        };
+        check_size(bucket, object, (bytes.len() + read) as u64, max_bytes)?;
+        extend_wiped(&mut bytes, &chunk[..read], max_bytes);
     }
 }
 
@@ -211,4 +232,57 @@ fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> io::Result<()> 
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     file.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that holds `content` but whose size, read before, was `len`.
+    fn read(content: &[u8], len: u64, max_bytes: usize) -> Result<SecretBytes, BackendError> {
+        read_capped(content, Path::new("f"), ("b", "o"), len, max_bytes)
+    }
+
+    /// Hands out at most 3 bytes per read, as a file being written may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(3).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_file_that_grew_after_its_size_was_read_is_read_whole() {
+        let content: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let bytes = read(&content, 10, 1 << 20).unwrap();
+        assert_eq!(bytes.as_slice(), content.as_slice());
+        let trickled = b"0123456789abcdefghij";
+        let bytes = read_capped(Trickle(trickled), Path::new("f"), ("b", "o"), 4, 100).unwrap();
+        assert_eq!(bytes.as_slice(), trickled);
+        // Grown by hand, doubling from the size read (4, 8, 16, 32) each time it was full,
+        // not by `Vec`'s own growth, which would `realloc` the secret unwiped.
+        assert_eq!(bytes.capacity(), 32);
+    }
+
+    #[test]
+    fn a_file_that_grew_past_the_cap_is_refused() {
+        let err = read(&[7; 300], 10, 100).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TooLarge);
+        let exact = read(&[7; 100], 10, 100).unwrap();
+        // Growth stops at the cap: no buffer larger than an object may be.
+        assert_eq!((exact.len(), exact.capacity()), (100, 100));
+    }
+
+    #[test]
+    fn a_file_of_the_size_read_is_read_into_one_exact_buffer() {
+        let bytes = read(b"s3cr3t", 6, 100).unwrap();
+        assert_eq!(
+            (bytes.as_slice(), bytes.capacity()),
+            (b"s3cr3t".as_slice(), 6)
+        );
+    }
 }

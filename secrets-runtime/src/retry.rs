@@ -8,17 +8,25 @@
 use std::future::Future;
 use std::time::Duration;
 
-use aes_gcm::aead::OsRng;
-use aes_gcm::aead::rand_core::RngCore;
 use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::{BackendError, ErrorKind};
+
+/// The shortest wait between two attempts: a zero backoff would turn a backend that answers
+/// 503 at once into a stream of requests until the deadline.
+const MIN_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The shortest attempt: one with no time at all could never succeed.
+const MIN_ATTEMPT: Duration = Duration::from_millis(10);
 
 /// How long a load may take and how it retries transient failures.
 ///
 /// The default: a 10 s deadline for the whole load (Lambda allows 10 s for a function's
 /// init; Cloud Run's default startup probe waits longer), 3 s per attempt, backoff from
 /// 100 ms doubling up to 2 s, each wait jittered between half and all of its length.
+///
+/// A request that keeps failing transiently fails at the deadline, not before: when the next
+/// wait would reach past it, the request waits half the time left and makes a last attempt.
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,11 +38,12 @@ use crate::{BackendError, ErrorKind};
 pub struct RetryPolicy {
     /// The whole load, every request and retry, ends by then.
     pub deadline: Duration,
-    /// One attempt of one request; a slower attempt is abandoned and retried.
+    /// One attempt of one request; a slower attempt is abandoned and retried. At least 10 ms:
+    /// less counts as 10 ms.
     pub attempt_timeout: Duration,
-    /// The wait before the first retry.
+    /// The wait before the first retry. At least 10 ms: less counts as 10 ms.
     pub initial_backoff: Duration,
-    /// The longest wait between two attempts.
+    /// The longest wait between two attempts. At least 10 ms: less counts as 10 ms.
     pub max_backoff: Duration,
 }
 
@@ -57,14 +66,15 @@ impl RetryPolicy {
         self
     }
 
-    /// The same policy with another limit on one attempt.
+    /// The same policy with another limit on one attempt (at least 10 ms).
     #[must_use]
     pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
         self
     }
 
-    /// The same policy with other waits between attempts: `initial`, doubling up to `max`.
+    /// The same policy with other waits between attempts: `initial`, doubling up to `max`
+    /// (each at least 10 ms).
     #[must_use]
     pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
@@ -87,10 +97,16 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, BackendError>>,
     {
-        let mut backoff = self.initial_backoff.min(self.max_backoff);
-        for attempts in 1u32.. {
+        // The fields are public: the floors apply here, whatever set them.
+        let attempt_timeout = self.attempt_timeout.max(MIN_ATTEMPT);
+        let max_backoff = self.max_backoff.max(MIN_BACKOFF);
+        let mut backoff = self.initial_backoff.clamp(MIN_BACKOFF, max_backoff);
+        let mut last = false;
+        let mut attempts = 0u32;
+        loop {
+            attempts = attempts.saturating_add(1);
             let started = Instant::now();
-            let attempt_deadline = deadline.min(later(started, self.attempt_timeout));
+            let attempt_deadline = deadline.min(later(started, attempt_timeout));
             let error = match timeout_at(attempt_deadline, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if error.kind() != ErrorKind::Unavailable => return Err(error),
@@ -100,8 +116,19 @@ impl RetryPolicy {
                     format!("no answer within {}", millis(attempt_deadline - started)),
                 ),
             };
+            let left = deadline.saturating_duration_since(Instant::now());
             let wait = jittered(backoff);
-            if later(Instant::now(), wait) >= deadline {
+            if wait < left {
+                sleep(wait).await;
+            } else if !last && left >= MIN_BACKOFF + MIN_ATTEMPT {
+                // The next wait would reach the deadline: rather than give up with time
+                // left, make one last attempt in the second half of it.
+                last = true;
+                sleep(left / 2).await;
+            } else {
+                // No attempt fits before the deadline: fail there, as the message says, and
+                // not earlier than a backoff would have.
+                sleep(left).await;
                 return Err(BackendError::new(
                     ErrorKind::Unavailable,
                     format!(
@@ -112,25 +139,42 @@ impl RetryPolicy {
                     ),
                 ));
             }
-            sleep(wait).await;
-            backoff = backoff.saturating_mul(2).min(self.max_backoff);
+            backoff = backoff.saturating_mul(2).min(max_backoff);
         }
-        unreachable!("the attempt counter of a retry loop cannot overflow before its deadline")
     }
 }
 
 /// `start + d`, or a time far enough away to mean "never" when `d` is huge
 /// (`Duration::MAX` is how a caller says "no deadline").
 fn later(start: Instant, d: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_hours(100 * 365 * 24);
-    start.checked_add(d.min(CENTURY)).unwrap_or(start)
+    later_within(start, d, Duration::from_hours(100 * 365 * 24))
+}
+
+/// `start + d`, with `d` cut to `ceiling`, or to as far as the clock reaches on a platform
+/// where that is less: never is still far away, not now.
+fn later_within(start: Instant, d: Duration, ceiling: Duration) -> Instant {
+    let mut d = d.min(ceiling);
+    loop {
+        if let Some(at) = start.checked_add(d) {
+            return at;
+        }
+        // Halving ends at zero, which always fits.
+        d /= 2;
+    }
 }
 
 /// Between half and all of `backoff`: loads that failed together do not retry in lockstep.
 fn jittered(backoff: Duration) -> Duration {
     let half = backoff / 2;
     let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-    half + Duration::from_nanos(OsRng.next_u64() % spread.max(1))
+    half + Duration::from_nanos(random() % spread.max(1))
+}
+
+/// A random number, good for jitter and nothing more: std's per-process random hash keys,
+/// which change with every `RandomState`, over the current time. No cipher crate needed.
+fn random() -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::RandomState::new().hash_one(std::time::Instant::now())
 }
 
 fn millis(d: Duration) -> String {
@@ -208,7 +252,100 @@ mod tests {
                 .starts_with("gave up at the load deadline (10 s) after"),
             "{err}"
         );
-        assert!(start.elapsed() <= policy.deadline, "{:?}", start.elapsed());
+        // Paused time: exactly the deadline, not a backoff's length before it.
+        assert_eq!(start.elapsed(), policy.deadline);
+    }
+
+    /// A deadline shorter than the first wait: the one retry there is time for is made,
+    /// halfway through the time left, instead of none.
+    fn short_deadline() -> RetryPolicy {
+        RetryPolicy::default()
+            .with_deadline(Duration::from_secs(1))
+            .with_backoff(Duration::from_secs(2), Duration::from_secs(2))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_left_before_the_deadline_is_used_for_a_last_attempt() {
+        let calls = AtomicU32::new(0);
+        let policy = short_deadline();
+        let start = Instant::now();
+        let result = policy
+            .run(policy.deadline_from(start), || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(unavailable()),
+                    _ => Ok("second attempt"),
+                }
+            })
+            .await;
+        assert_eq!(result.unwrap(), "second attempt");
+        assert_eq!(start.elapsed(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn giving_up_happens_at_the_deadline_as_the_message_says() {
+        let calls = AtomicU32::new(0);
+        let policy = short_deadline();
+        let start = Instant::now();
+        let result: Result<(), _> = policy
+            .run(policy.deadline_from(start), || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(unavailable())
+            })
+            .await;
+        assert_eq!(
+            result.unwrap_err().message(),
+            "gave up at the load deadline (1 s) after 2 attempts: 503 UNAVAILABLE"
+        );
+        assert_eq!(start.elapsed(), policy.deadline);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_backoff_waits_the_minimum_between_attempts() {
+        let calls = AtomicU32::new(0);
+        let policy = RetryPolicy::default()
+            .with_deadline(Duration::from_secs(1))
+            .with_backoff(Duration::ZERO, Duration::ZERO);
+        let result: Result<(), _> = policy
+            .run(policy.deadline_from(Instant::now()), || async {
+                // A storm never lets paused time advance: stop it here, as a failure below.
+                if calls.fetch_add(1, Ordering::SeqCst) > 10_000 {
+                    return Err(BackendError::new(ErrorKind::Other, "request storm"));
+                }
+                Err(unavailable())
+            })
+            .await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Unavailable);
+        // Waits of at least half of 10 ms: at most 200 of them in 1 s, plus the first try.
+        let calls = calls.load(Ordering::SeqCst);
+        assert!((100..=201).contains(&calls), "{calls} attempts in 1 s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_attempt_timeout_still_gives_an_attempt_time() {
+        let policy = RetryPolicy::default()
+            .with_deadline(Duration::from_secs(1))
+            .with_attempt_timeout(Duration::ZERO);
+        let calls = AtomicU32::new(0);
+        let result = policy
+            .run(policy.deadline_from(Instant::now()), || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                sleep(Duration::from_millis(5)).await;
+                Ok("answered in 5 ms")
+            })
+            .await;
+        assert_eq!(result.unwrap(), "answered in 5 ms");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_deadline_past_the_clock_s_reach_is_far_away_not_now() {
+        let start = Instant::now();
+        // No clock reaches `Duration::MAX` ahead: the fallback must still point far ahead.
+        let never = later_within(start, Duration::MAX, Duration::MAX);
+        assert!(never - start > Duration::from_hours(50 * 365 * 24));
+        let soon = later_within(start, Duration::from_secs(3), Duration::MAX);
+        assert_eq!(soon - start, Duration::from_secs(3));
     }
 
     #[tokio::test(start_paused = true)]

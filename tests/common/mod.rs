@@ -54,6 +54,7 @@ pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
     ]
 }
 pub mod matrix;
+pub mod oracle;
 
 /// A `FromStr` error that quotes its input, escaped, as careless parsers do: the library must
 /// not pass such a message on.

@@ -1,12 +1,14 @@
 //! Cloud KMS through `google-cloud-kms-v1`, with the CRC32C checks the client leaves to us.
+//! Built and called on the module's own runtime (see `runtime`).
 
 use bytes::Bytes;
 use google_cloud_gax::retry_policy::NeverRetry;
 use google_cloud_kms_v1::client::KeyManagementService;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
-use super::status::{Resource, backend_error, build_error};
-use super::{credentials_for, with_scheme};
+use super::endpoint::{Endpoint, GcpAuth};
+use super::runtime::on_gcp_runtime;
+use super::status::{Resource, backend_error, build_error, integrity};
 use crate::backend::{BoxFuture, Kms, SecretBytes};
 use crate::{BackendError, ErrorKind};
 
@@ -28,26 +30,44 @@ impl GcpKms {
         Self { client }
     }
 
-    /// A client with Application Default Credentials, or at `endpoint` (a URL) with
-    /// anonymous credentials.
+    /// A client with Application Default Credentials, or at `endpoint` (a URL: `https://`, or
+    /// `http://` to this machine only) with anonymous credentials
+    /// ([`SourcesBuilder::kms_endpoint_with_adc`](crate::SourcesBuilder::kms_endpoint_with_adc)
+    /// sends ADC there).
     pub async fn connect(endpoint: Option<String>) -> Result<Self, BackendError> {
-        let mut builder = KeyManagementService::builder().with_retry_policy(NeverRetry);
-        if let Some(endpoint) = &endpoint {
-            builder = builder.with_endpoint(with_scheme(endpoint));
-        }
-        if let Some(credentials) = credentials_for(endpoint.as_deref()) {
-            builder = builder.with_credentials(credentials);
-        }
-        let client = builder
-            .build()
-            .await
-            .map_err(|e| build_error("Cloud KMS", &e))?;
-        Ok(Self::new(client))
+        let endpoint = endpoint
+            .map(|url| Endpoint::kms(&url, GcpAuth::Anonymous, "the Cloud KMS endpoint"))
+            .transpose()?;
+        Self::connect_to(endpoint).await
+    }
+
+    pub(super) async fn connect_to(endpoint: Option<Endpoint>) -> Result<Self, BackendError> {
+        on_gcp_runtime(async move {
+            let mut builder = KeyManagementService::builder().with_retry_policy(NeverRetry);
+            if let Some(endpoint) = endpoint {
+                if let Some(credentials) = endpoint.credentials() {
+                    builder = builder.with_credentials(credentials);
+                }
+                builder = builder.with_endpoint(endpoint.url);
+            }
+            let client = builder
+                .build()
+                .await
+                .map_err(|e| build_error("Cloud KMS", &e))?;
+            Ok(Self::new(client))
+        })
+        .await
     }
 
     /// Encrypts `plaintext` under `key`, as `gcloud kms encrypt` does, checking the CRC32C
     /// of what was sent and of what came back.
     pub async fn encrypt(&self, key: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
+        let (this, key) = (self.clone(), key.to_owned());
+        let plaintext = Zeroizing::new(plaintext.to_vec());
+        on_gcp_runtime(async move { this.encrypt_now(&key, &plaintext).await }).await
+    }
+
+    async fn encrypt_now(&self, key: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
         let resource = Resource {
             name: &format!("key {key}"),
             role: ENCRYPTER,
@@ -64,7 +84,7 @@ impl GcpKms {
             .map_err(|e| backend_error(&e, &resource))?;
         if !reply.verified_plaintext_crc32c {
             return Err(integrity(
-                key,
+                &format!("key {key}"),
                 "Cloud KMS did not confirm the plaintext checksum",
             ));
         }
@@ -107,7 +127,10 @@ impl Kms for GcpKms {
         key: &'a str,
         ciphertext: &'a [u8],
     ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
-        Box::pin(self.decrypt_now(key, ciphertext))
+        let (this, key, ciphertext) = (self.clone(), key.to_owned(), ciphertext.to_vec());
+        Box::pin(on_gcp_runtime(async move {
+            this.decrypt_now(&key, &ciphertext).await
+        }))
     }
 }
 
@@ -118,21 +141,14 @@ fn verify(key: &str, bytes: &[u8], expected: Option<i64>, field: &str) -> Result
     match expected {
         Some(expected) if expected == actual => Ok(()),
         Some(_) => Err(integrity(
-            key,
+            &format!("key {key}"),
             &format!("the {field} does not match its CRC32C checksum"),
         )),
         None => Err(integrity(
-            key,
+            &format!("key {key}"),
             &format!("the reply carries no {field} CRC32C checksum"),
         )),
     }
-}
-
-fn integrity(key: &str, why: &str) -> BackendError {
-    BackendError::new(
-        ErrorKind::Integrity,
-        format!("key {key}: {why}; the value was not used"),
-    )
 }
 
 /// Zeroes the client's copy of a plaintext when nothing else holds it.

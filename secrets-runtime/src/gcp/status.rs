@@ -142,6 +142,15 @@ fn transient(code: Code) -> bool {
     )
 }
 
+/// A reply that failed its checksum check: `name` is `key …` or `object gs://…`. Never the
+/// checksums themselves: the CRC of a short secret can be brute-forced.
+pub(super) fn integrity(name: &str, why: &str) -> BackendError {
+    BackendError::new(
+        ErrorKind::Integrity,
+        format!("{name}: {why}; the value was not used"),
+    )
+}
+
 /// A client that could not be built: almost always missing credentials.
 pub(super) fn build_error(client: &str, err: &(dyn std::error::Error + 'static)) -> BackendError {
     BackendError::new(

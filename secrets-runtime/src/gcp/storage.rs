@@ -1,52 +1,102 @@
-//! Cloud Storage through `google-cloud-storage`: whole small objects, capped in size. The
-//! client checks the object's CRC32C (`x-goog-hash`) as it reads.
+//! Cloud Storage through `google-cloud-storage`: whole small objects, capped in size, each
+//! checked against its CRC32C here, gzip-stored ones too. Built and called on the module's
+//! own runtime (see `runtime`).
 
+use google_cloud_auth::credentials::{self, CacheableResource, Credentials};
+use google_cloud_gax::error::rpc::Code;
 use google_cloud_gax::retry_policy::NeverRetry;
 use google_cloud_storage::client::Storage;
 use google_cloud_storage::error::ReadError;
 use google_cloud_storage::read_resume_policy::NeverResume;
 
+use super::endpoint::{Endpoint, GcpAuth};
+use super::gzip::{Gunzip, gunzip};
 use super::kms::wipe;
-use super::status::{Resource, backend_error, build_error, caused_by};
-use super::{credentials_for, with_scheme};
+use super::runtime::on_gcp_runtime;
+use super::status::{Resource, backend_error, build_error, caused_by, integrity};
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
-/// The role that grants `storage.objects.get`.
+/// The role that grants `storage.objects.get` (and `storage.objects.list`, which the bucket
+/// probe uses).
 const VIEWER: &str = "roles/storage.objectViewer";
+/// Where the client goes when no endpoint is given.
+const DEFAULT_ENDPOINT: &str = "https://storage.googleapis.com";
 
 /// Cloud Storage: reads objects with the function's own identity.
 #[derive(Debug, Clone)]
 pub struct GcpStore {
     client: Storage,
+    /// Tells a missing bucket from a missing object; absent for a client built elsewhere,
+    /// whose credentials and endpoint are not known here.
+    probe: Option<BucketProbe>,
+}
+
+/// What a request of our own needs to ask Cloud Storage whether a bucket exists.
+#[derive(Debug, Clone)]
+struct BucketProbe {
+    http: reqwest::Client,
+    endpoint: String,
+    credentials: Credentials,
 }
 
 impl GcpStore {
     /// Wraps a client built elsewhere. Turn its retries off (`NeverRetry`) so that the
-    /// loader's deadline is the only one.
+    /// loader's deadline is the only one. A missing bucket is then told from a missing object
+    /// by Cloud Storage's wording alone.
     #[must_use]
     pub fn new(client: Storage) -> Self {
-        Self { client }
+        Self {
+            client,
+            probe: None,
+        }
     }
 
     /// A client with Application Default Credentials, or at `endpoint` (`host:port` or a URL,
-    /// as `STORAGE_EMULATOR_HOST` gives it) with anonymous credentials.
+    /// as `STORAGE_EMULATOR_HOST` gives it) with anonymous credentials
+    /// ([`SourcesBuilder::storage_endpoint_with_adc`](crate::SourcesBuilder::storage_endpoint_with_adc)
+    /// sends ADC there).
     pub async fn connect(endpoint: Option<String>) -> Result<Self, BackendError> {
-        let mut builder = Storage::builder()
-            .with_retry_policy(NeverRetry)
-            .with_read_resume_policy(NeverResume);
-        if let Some(endpoint) = &endpoint {
-            builder = builder.with_endpoint(with_scheme(endpoint));
-        }
-        if let Some(credentials) = credentials_for(endpoint.as_deref()) {
-            builder = builder.with_credentials(credentials);
-        }
-        let client = builder
-            .build()
-            .await
-            .map_err(|e| build_error("Cloud Storage", &e))?;
-        Ok(Self::new(client))
+        let endpoint = endpoint
+            .map(|url| Endpoint::storage(&url, GcpAuth::Anonymous, "the Cloud Storage endpoint"))
+            .transpose()?;
+        Self::connect_to(endpoint).await
+    }
+
+    pub(super) async fn connect_to(endpoint: Option<Endpoint>) -> Result<Self, BackendError> {
+        on_gcp_runtime(async move {
+            let credentials = match endpoint.as_ref().and_then(Endpoint::credentials) {
+                Some(anonymous) => anonymous,
+                // Built here rather than by the client so that the probe shares its tokens.
+                None => credentials::Builder::default()
+                    .build()
+                    .map_err(|e| build_error("Cloud Storage", &e))?,
+            };
+            let url = endpoint.map_or_else(|| DEFAULT_ENDPOINT.to_owned(), |e| e.url);
+            let client = Storage::builder()
+                .with_retry_policy(NeverRetry)
+                .with_read_resume_policy(NeverResume)
+                .with_endpoint(&url)
+                .with_credentials(credentials.clone())
+                .build()
+                .await
+                .map_err(|e| build_error("Cloud Storage", &e))?;
+            // No redirects: a probe answered elsewhere proves nothing about this bucket.
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| build_error("Cloud Storage", &e))?;
+            Ok(Self {
+                client,
+                probe: Some(BucketProbe {
+                    http,
+                    endpoint: url,
+                    credentials,
+                }),
+            })
+        })
+        .await
     }
 
     async fn read_now(
@@ -61,46 +111,38 @@ impl GcpStore {
             role: VIEWER,
             invalid: ErrorKind::Invalid,
         };
+        let mismatch = || {
+            // Not the checksums themselves: the CRC of a short secret can be brute-forced.
+            integrity(&name, "the bytes read do not match the object's checksum")
+        };
         let fail = |e: &google_cloud_storage::Error| {
             if let Some(ReadError::ChecksumMismatch(_)) = caused_by::<ReadError>(e) {
-                // Not the checksums themselves: the CRC of a short secret can be brute-forced.
-                return BackendError::new(
-                    ErrorKind::Integrity,
-                    format!(
-                        "{name}: the bytes read do not match the object's checksum; the value was not used"
-                    ),
-                );
+                return mismatch();
             }
             backend_error(e, &resource)
         };
+        // Automatic decompression stays off (the client's default): a gzip-stored object
+        // arrives as stored, the bytes its CRC32C covers, and is inflated below.
         let request = self
             .client
-            .read_object(format!("projects/_/buckets/{bucket}"), object)
-            // An object stored with `Content-Encoding: gzip` is read as what it holds.
-            .with_automatic_decompression(true);
+            .read_object(format!("projects/_/buckets/{bucket}"), object);
         let mut response = match request.send().await {
             Ok(response) => response,
-            Err(e) => {
-                let error = fail(&e);
-                return match error.kind() {
-                    // Cloud Storage says which is missing only in words: "No such object"
-                    // versus "The specified bucket does not exist".
-                    ErrorKind::NotFound if error.message().contains("bucket does not exist") => {
-                        Err(bucket_not_found(bucket))
-                    }
-                    ErrorKind::NotFound => Ok(None),
-                    _ => Err(error),
-                };
-            }
+            Err(e) if is_not_found(&e) => return self.absent(bucket, &e).await,
+            Err(e) => return Err(fail(&e)),
         };
+        let stored = response.object();
         // The size in the reply's metadata stops a large object before its body is read.
-        let size = u64::try_from(response.object().size).unwrap_or(0);
+        let size = u64::try_from(stored.size).unwrap_or(0);
         check_size(bucket, object, size, max_bytes)?;
+        let gzipped = stored.content_encoding.eq_ignore_ascii_case("gzip");
+        let expected = stored.checksums.and_then(|c| c.crc32c);
         // Sized up front: a buffer that grew would leave copies of the secret, unwiped, in
         // the memory it handed back.
         let mut bytes = SecretBytes::new(Vec::with_capacity(
             usize::try_from(size).unwrap_or(max_bytes).min(max_bytes),
         ));
+        let mut crc = 0;
         while let Some(chunk) = response.next().await {
             let chunk = chunk.map_err(|e| fail(&e))?;
             // The metadata could understate the size: count what actually arrives.
@@ -114,11 +156,87 @@ impl GcpStore {
                 larger.extend_from_slice(&bytes);
                 bytes = larger;
             }
+            crc = crc32c::crc32c_append(crc, &chunk);
             bytes.extend_from_slice(&chunk);
             wipe(chunk);
         }
-        Ok(Some(bytes))
+        // Checked here for every object: the client skips its own check whenever the bytes
+        // it got are not the stored ones (a gzip object served decompressed).
+        match expected {
+            Some(expected) if expected == crc => {}
+            Some(_) => return Err(mismatch()),
+            None => {
+                return Err(integrity(&name, "the reply carries no CRC32C checksum"));
+            }
+        }
+        if !gzipped {
+            return Ok(Some(bytes));
+        }
+        match gunzip(&bytes, max_bytes) {
+            Ok(inflated) => Ok(Some(inflated)),
+            Err(Gunzip::TooLarge) => Err(BackendError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{name} is stored gzip-compressed and inflates to more than the cap of {max_bytes} bytes"
+                ),
+            )),
+            Err(Gunzip::Invalid(why)) => Err(BackendError::new(
+                ErrorKind::Invalid,
+                format!("{name} is stored with Content-Encoding gzip, but {why}"),
+            )),
+        }
     }
+
+    /// After a 404 on an object: `None` when the bucket exists, an error when it does not.
+    async fn absent(
+        &self,
+        bucket: &str,
+        err: &google_cloud_storage::Error,
+    ) -> Result<Option<SecretBytes>, BackendError> {
+        let exists = match &self.probe {
+            Some(probe) => probe.bucket_exists(bucket).await,
+            None => None,
+        };
+        // Without an answer (a caller allowed `objects.get` but not `objects.list`, a client
+        // built elsewhere), Cloud Storage's own message, not ours, which embeds user names.
+        let exists = exists.unwrap_or_else(|| {
+            !err.status()
+                .is_some_and(|s| s.message.contains("bucket does not exist"))
+        });
+        if exists {
+            Ok(None)
+        } else {
+            Err(bucket_not_found(bucket))
+        }
+    }
+}
+
+impl BucketProbe {
+    /// Lists at most one object of `bucket`, which needs only `storage.objects.list` (in
+    /// `roles/storage.objectViewer`), where a bucket metadata GET would need
+    /// `storage.buckets.get`: `Some(true)` on 200, `Some(false)` on 404, `None` otherwise.
+    async fn bucket_exists(&self, bucket: &str) -> Option<bool> {
+        let Ok(CacheableResource::New { data: headers, .. }) =
+            self.credentials.headers(http::Extensions::new()).await
+        else {
+            return None;
+        };
+        let url = format!(
+            "{}/storage/v1/b/{bucket}/o?maxResults=1&fields=kind",
+            self.endpoint
+        );
+        let reply = self.http.get(url).headers(headers).send().await.ok()?;
+        match reply.status().as_u16() {
+            200 => Some(true),
+            404 => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A 404 by its HTTP code or its status code, never by the words of its message.
+fn is_not_found(err: &google_cloud_storage::Error) -> bool {
+    err.http_status_code() == Some(404) || err.status().is_some_and(|s| s.code == Code::NotFound)
 }
 
 impl ObjectStore for GcpStore {
@@ -128,6 +246,9 @@ impl ObjectStore for GcpStore {
         object: &'a str,
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
-        Box::pin(self.read_now(bucket, object, max_bytes))
+        let (this, bucket, object) = (self.clone(), bucket.to_owned(), object.to_owned());
+        Box::pin(on_gcp_runtime(async move {
+            this.read_now(&bucket, &object, max_bytes).await
+        }))
     }
 }

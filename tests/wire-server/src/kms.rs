@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use crate::fault::Faults;
+use crate::metadata::TokenBook;
 use crate::serve::{self, Listening};
 use keyring::KeyRing;
 
@@ -49,6 +50,8 @@ struct State {
     decrypts: AtomicUsize,
     decrypts_with_crc: AtomicUsize,
     requests: AtomicUsize,
+    /// Set: every request must carry a bearer token from this book.
+    tokens: OnceLock<TokenBook>,
 }
 
 impl State {
@@ -173,6 +176,14 @@ impl KmsServer {
         self.state
             .require_ciphertext_crc
             .store(on, Ordering::SeqCst);
+    }
+
+    /// From now on, every request must carry `Authorization: Bearer` with a token `tokens`
+    /// issued and not yet expired (a [`MetadataServer`](crate::MetadataServer)'s); any other
+    /// is refused with 401 `UNAUTHENTICATED` in Google's JSON, before anything else is looked
+    /// at. Counts land in `tokens`. Only the first call takes effect.
+    pub fn require_tokens(&self, tokens: TokenBook) {
+        let _ = self.state.tokens.set(tokens);
     }
 
     /// Decrypt requests received so far, failed and faulted ones included.

@@ -7,10 +7,13 @@
 //!   permission denials, corrupted media and missing buckets the emulator cannot produce, and
 //!   answers a missing object with Cloud Storage's JSON rather than the emulator's text.
 //! - [`FakeGcs`]: runs the `fake-gcs-server` emulator named by `FAKE_GCS_SERVER`.
+//! - [`MetadataServer`]: the GCE metadata server's token endpoint, issuing short-lived tokens
+//!   that a [`KmsServer`] can be told to require ([`KmsServer::require_tokens`]).
 //!
-//! All three speak to the official Google clients (`google-cloud-kms-v1`,
+//! The first three speak to the official Google clients (`google-cloud-kms-v1`,
 //! `google-cloud-storage`) through `with_endpoint(server.endpoint())` and anonymous
-//! credentials; the crate's tests prove it with those very clients. Latency and faults are
+//! credentials, or real tokens from the [`MetadataServer`]; the crate's tests prove it with
+//! those very clients. Latency and faults are
 //! set through [`Faults`]. Everything binds to 127.0.0.1 only, and nothing logs a plaintext.
 
 #![forbid(unsafe_code)]
@@ -19,6 +22,7 @@ mod fake_gcs;
 mod fault;
 mod gcs_proxy;
 mod kms;
+mod metadata;
 mod reply;
 mod serve;
 
@@ -26,3 +30,4 @@ pub use fake_gcs::{FAKE_GCS_SERVER, FakeGcs};
 pub use fault::{Fault, Faults};
 pub use gcs_proxy::GcsProxy;
 pub use kms::KmsServer;
+pub use metadata::{MetadataServer, Rejection, TokenBook};

@@ -38,6 +38,11 @@ pub(crate) const INVALID_ARGUMENT: Canonical = Canonical {
     status: "INVALID_ARGUMENT",
     reason: "invalid",
 };
+pub(crate) const UNAUTHENTICATED: Canonical = Canonical {
+    http: 401,
+    status: "UNAUTHENTICATED",
+    reason: "authError",
+};
 pub(crate) const PERMISSION_DENIED: Canonical = Canonical {
     http: 403,
     status: "PERMISSION_DENIED",

@@ -14,7 +14,10 @@ use serde_json::{Value, json};
 use super::State;
 use super::fields::{bytes_field, crc32c, encode_bytes, verify_crc};
 use super::keyring::{KeyError, is_crypto_key_name};
-use crate::reply::{self, Canonical, Flavor, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED};
+use crate::metadata::Rejection as TokenRejection;
+use crate::reply::{
+    self, Canonical, Flavor, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED,
+};
 use crate::serve::Outcome;
 
 /// Cloud KMS rejects plaintext over 64 KiB.
@@ -40,6 +43,15 @@ impl Rpc {
 /// Serves one request.
 pub(super) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
     state.requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(tokens) = state.tokens.get() {
+        let authorization = request
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if let Err(why) = tokens.check(authorization) {
+            return unauthenticated(why).into_outcome();
+        }
+    }
     let route = route(&request);
     // Counted before faults are drawn: tests count attempts, not successes.
     let is_decrypt = matches!(route, Some((_, Rpc::Decrypt)));
@@ -95,6 +107,19 @@ impl Rejection {
     fn into_outcome(self) -> Outcome {
         Outcome::Reply(reply::error(Flavor::Aip193, self.canonical, &self.message))
     }
+}
+
+/// Google's 401 for a request without usable credentials, in its words.
+fn unauthenticated(why: TokenRejection) -> Rejection {
+    let message = match why {
+        TokenRejection::Missing => {
+            "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+        }
+        TokenRejection::Unknown | TokenRejection::Expired => {
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+        }
+    };
+    Rejection::new(UNAUTHENTICATED, message)
 }
 
 /// `POST /v1/{name}:decrypt` or `:encrypt` → the decoded key name and the RPC. The query

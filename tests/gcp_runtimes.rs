@@ -1,0 +1,180 @@
+//! Google's clients are kept for the process, yet every load may run on another Tokio runtime
+//! (each `#[tokio::test]` is one; so is a short-lived runtime in `main`). Tested through the
+//! production credentials path: Application Default Credentials finding a local metadata
+//! server (`GCE_METADATA_HOST`) that issues one-second tokens, and the KMS wire server refusing
+//! any request whose bearer token is missing, unknown or expired.
+//!
+//! `GCE_METADATA_HOST` must be in the process environment, which a Rust 2024 test may not
+//! change, so the loads run in a child: this binary again, with the environment a function
+//! on Google Cloud would have.
+
+#![cfg(feature = "gcp")]
+
+mod common;
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{DB_PASS, KEY, assert_no_secret, b64};
+use secrets_runtime::gcp::{CREDENTIALS_ENV, KMS_ENDPOINT_ENV};
+use secrets_runtime::{ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
+use secrets_wire_server::{KmsServer, MetadataServer};
+
+/// Set in the child.
+const CHILD: &str = "SECRETS_TEST_CHILD";
+/// What the metadata server says a token lives: short, so that a later runtime needs a new one.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Secrets)]
+struct Config {
+    #[kms]
+    db_pass: SecretString,
+}
+
+#[test]
+fn loads_on_five_runtimes_with_metadata_server_tokens() {
+    if std::env::var_os(CHILD).is_some() {
+        return five_runtimes();
+    }
+    let servers = tokio::runtime::Runtime::new().unwrap();
+    let (kms, metadata) = servers.block_on(async {
+        let kms = KmsServer::start().await;
+        let metadata = MetadataServer::start(TOKEN_LIFETIME).await;
+        kms.require_tokens(metadata.tokens());
+        (kms, metadata)
+    });
+    let ciphertext = b64(&kms.encrypt(KEY, DB_PASS.as_bytes()));
+    // The servers answer from `servers`' worker threads while this thread waits for the child.
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "loads_on_five_runtimes_with_metadata_server_tokens",
+            "--nocapture",
+        ])
+        .env_clear()
+        .env(CHILD, "1")
+        .env("GCE_METADATA_HOST", metadata.host())
+        .env(KMS_ENDPOINT_ENV, kms.endpoint())
+        .env(CREDENTIALS_ENV, "adc")
+        .env("KMS_CRYPTO_KEY_ID", KEY)
+        .env("DB_PASS", ciphertext)
+        .output()
+        .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr)
+    );
+    assert_no_secret("child output", &output);
+    assert!(status.success(), "the child failed:\n{output}");
+    let loaded: Vec<&str> = output
+        .lines()
+        .filter(|line| line.starts_with("loaded on "))
+        .collect();
+    assert_eq!(
+        loaded,
+        [
+            "loaded on runtime 1",
+            "loaded on runtime 2",
+            "loaded on runtime 3",
+            "loaded on runtime 4",
+            "loaded on runtime 5",
+        ],
+        "{output}"
+    );
+
+    let tokens = metadata.tokens();
+    assert_eq!(tokens.rejected(), 0, "every request carried a valid token");
+    assert_eq!(
+        tokens.accepted(),
+        kms.request_count(),
+        "and every request was checked"
+    );
+    assert_eq!(kms.decrypt_count(), 5, "one decrypt per load");
+    // The first token expired before the second runtime's load: that load and the later ones
+    // were served with a token fetched after the first runtime was gone.
+    assert!(tokens.used() >= 2, "{tokens:?}");
+}
+
+/// The child: one load on each of five runtimes, three one after another (the first gone
+/// before the next starts, its token expired), then two at once on their own threads.
+fn five_runtimes() {
+    fn load_on(runtime: &tokio::runtime::Runtime, n: usize) {
+        let config = runtime
+            .block_on(Config::load_from(sources()))
+            .unwrap_or_else(|e| panic!("runtime {n}: {e}"));
+        assert_eq!(config.db_pass.expose_secret(), DB_PASS, "runtime {n}");
+        println!("loaded on runtime {n}");
+    }
+    let current_thread = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    load_on(&current_thread(), 1);
+    // Not synchronisation: the token must expire so that the next load needs a new one.
+    std::thread::sleep(TOKEN_LIFETIME + Duration::from_millis(300));
+    load_on(&current_thread(), 2);
+    load_on(&tokio::runtime::Runtime::new().unwrap(), 3);
+    std::thread::scope(|scope| {
+        for n in [4, 5] {
+            scope.spawn(move || load_on(&current_thread(), n));
+        }
+    });
+}
+
+/// What `Secrets::load()` uses, built from the same environment and kept for the process the
+/// same way, with a patient policy: after a token expires, google-cloud-auth fetches the next
+/// one up to 10 s later (its refresh cadence for short-lived tokens), longer than the default
+/// 3 s attempt.
+fn sources() -> &'static Sources {
+    static SOURCES: OnceLock<Sources> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        Sources::builder()
+            .gcp()
+            .retry(
+                RetryPolicy::default()
+                    .with_deadline(Duration::from_secs(40))
+                    .with_attempt_timeout(Duration::from_secs(30)),
+            )
+            .build()
+    })
+}
+
+/// The check the child relies on bites: an endpoint override sends no token unless ADC is
+/// asked for, and the server refuses the request.
+#[tokio::test]
+async fn an_endpoint_override_is_anonymous_unless_adc_is_asked_for() {
+    let kms = KmsServer::start().await;
+    let metadata = MetadataServer::start(TOKEN_LIFETIME).await;
+    kms.require_tokens(metadata.tokens());
+    let sources = Sources::builder()
+        .env([
+            ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
+            ("DB_PASS", b64(&kms.encrypt(KEY, DB_PASS.as_bytes()))),
+        ])
+        .kms_endpoint(kms.endpoint())
+        .build();
+    let err = Config::load_from(&sources)
+        .await
+        .expect_err("no token, no decrypt");
+    assert_no_secret("error", &format!("{err} {err:?}"));
+    let failed = err.field("db_pass").unwrap();
+    assert_eq!(failed.kind(), ErrorKind::PermissionDenied, "{failed}");
+    assert!(
+        failed.message().starts_with(&format!(
+            "the credentials were rejected for key {KEY} (Request is missing required authentication credential."
+        )),
+        "{failed}"
+    );
+    assert_eq!(
+        (metadata.tokens().rejected(), metadata.tokens().issued()),
+        (1, 0)
+    );
+}
