@@ -17,21 +17,26 @@ use secrets_wire_server::{FakeGcs, KmsServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The example's binary, built now: `cargo test` builds examples only when it runs them all,
-/// and a run without the `gcp` feature leaves builds without Google's clients behind.
-fn example(name: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name, "--features", "gcp"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "cannot build example {name}");
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
+/// and a run without the `gcp` feature leaves builds without Google's clients behind. The
+/// nested `cargo build` blocks, so it runs off the test's runtime.
+async fn example(name: &'static str) -> PathBuf {
+    tokio::task::spawn_blocking(move || {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", name, "--features", "gcp"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build example {name}");
+        let exe = std::env::current_exe().unwrap();
+        exe.parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+            .join(name)
+    })
+    .await
+    .unwrap()
 }
 
 /// Kills the child when the test ends, pass or fail.
@@ -44,6 +49,8 @@ impl Drop for Running {
     }
 }
 
+/// A port that was free a moment ago. Another process may take it before the child binds
+/// it: the caller retries with another port when the child says it cannot listen.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -77,37 +84,56 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
     let app1 = format!(r#"{{"username":"my-user","password":"{APP_PASSWORD}"}}"#);
     std::fs::write(dir.path().join(BUCKET).join("app1"), app1).unwrap();
     let gcs = FakeGcs::start(dir.path()).await;
-    let port = free_port();
+    let exe = example("cloud_run").await;
+    let ciphertext = b64(&kms.encrypt(KEY, DB_PASS.as_bytes()));
 
-    let child = Command::new(example("cloud_run"))
-        .env("PORT", port.to_string())
-        .env("HOST", "127.0.0.1")
-        .env("DB_PASS", b64(&kms.encrypt(KEY, DB_PASS.as_bytes())))
-        .env("KMS_CRYPTO_KEY_ID", KEY)
-        .env("STORAGE_BUCKET", BUCKET)
-        .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
-        .env(
-            "STORAGE_EMULATOR_HOST",
-            gcs.endpoint().trim_start_matches("http://"),
-        )
-        .env_remove("SECRETS_LOCAL_DIR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
-
-    // The service listens only once its config is loaded; poll until it does (or exits).
     let mut reply = None;
-    for _ in 0..300 {
-        if let Some(status) = running.0.try_wait().unwrap() {
-            panic!("cloud_run exited early: {status}");
+    for _ in 0..3 {
+        let port = free_port();
+        let child = Command::new(&exe)
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("DB_PASS", &ciphertext)
+            .env("KMS_CRYPTO_KEY_ID", KEY)
+            .env("STORAGE_BUCKET", BUCKET)
+            .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
+            .env(
+                "STORAGE_EMULATOR_HOST",
+                gcs.endpoint().trim_start_matches("http://"),
+            )
+            .env_remove("SECRETS_LOCAL_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut running = Running(child);
+        // The service listens only once its config is loaded; poll until it does (or exits).
+        for _ in 0..300 {
+            if running.0.try_wait().unwrap().is_some() {
+                break;
+            }
+            if let Ok(text) = get(port).await {
+                reply = Some(text);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if let Ok(text) = get(port).await {
-            reply = Some(text);
+        if reply.is_some() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let Running(child) = &mut running;
+        // Stopped first, so that reading its stderr to the end cannot wait forever.
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+        }
+        // Someone took the port between `free_port` and the child's bind: try another.
+        assert!(
+            stderr.contains("cannot listen on"),
+            "cloud_run exited or never listened: {stderr}"
+        );
     }
     let reply = reply.expect("cloud_run never listened");
     assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
@@ -126,34 +152,46 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
 
 #[tokio::test]
 async fn cloud_run_with_a_broken_config_exits_without_listening() {
-    let port = free_port();
-    let output = Command::new(example("cloud_run"))
-        .env("PORT", port.to_string())
-        .env("HOST", "127.0.0.1")
-        .env("DB_PASS", DB_PASS) // plaintext pasted where ciphertext belongs
-        .env("KMS_CRYPTO_KEY_ID", KEY)
-        .env("STORAGE_BUCKET", "Bad Bucket")
-        .env("SECRETS_KMS_ENDPOINT", "http://127.0.0.1:9")
-        .env("STORAGE_EMULATOR_HOST", "127.0.0.1:9")
-        .env_remove("SECRETS_LOCAL_DIR")
-        .output()
-        .unwrap();
+    // The test holds the port: a service that bound it before loading its config would fail
+    // to ("cannot listen on"), where with a free port it would bind, then fail to load, and
+    // look the same as one that never bound.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let exe = example("cloud_run").await;
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("DB_PASS", DB_PASS) // plaintext pasted where ciphertext belongs
+            .env("KMS_CRYPTO_KEY_ID", KEY)
+            .env("STORAGE_BUCKET", "Bad Bucket")
+            .env("SECRETS_KMS_ENDPOINT", "http://127.0.0.1:9")
+            .env("STORAGE_EMULATOR_HOST", "127.0.0.1:9")
+            .env_remove("SECRETS_LOCAL_DIR")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    drop(held);
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.starts_with("failed to load Config: 3 fields failed"),
         "{stderr}"
     );
-    assert!(!stderr.contains("listening"), "{stderr}");
+    assert!(
+        !stderr.contains("listen"),
+        "it tried to listen before its config loaded: {stderr}"
+    );
     assert_no_secret("stderr", &stderr);
-    assert!(get(port).await.is_err(), "nothing listens");
 }
 
 #[tokio::test]
 async fn encrypt_makes_ciphertext_the_loader_decrypts() {
     let kms = KmsServer::start().await;
     kms.create_key(KEY);
-    let mut child = Command::new(example("encrypt"))
+    let mut child = Command::new(example("encrypt").await)
         .arg(KEY)
         .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
         .stdin(Stdio::piped())
