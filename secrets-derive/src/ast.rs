@@ -11,7 +11,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, Ident, Type};
 use crate::container::Container;
 use crate::ctxt::{Ctxt, Reported};
 use crate::kinds::{self, FieldCx, KINDS};
-use crate::nested;
+use crate::nested::{self, TypeCheck};
 use crate::source::Resolved;
 
 pub struct Input<'a> {
@@ -37,10 +37,10 @@ pub enum Load {
     },
 }
 
-/// A field's type and whether it is checked as a nested struct or as a value.
+/// A field's type and how the fallback checks it.
 pub struct FieldType<'a> {
     pub ty: &'a Type,
-    pub nested: bool,
+    pub check: TypeCheck,
 }
 
 impl<'a> Input<'a> {
@@ -71,7 +71,7 @@ impl<'a> Input<'a> {
             let (ty, attrs) = (&field.ty, &field.attrs);
             input.types.push(FieldType {
                 ty,
-                nested: nesting.marked,
+                check: nesting.check,
             });
             let cx_field = |attr| FieldCx {
                 ident,

@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, parse_quote};
 
 use crate::ast::Input;
+use crate::nested::TypeCheck;
 
 pub fn expand(node: &DeriveInput, input: &Input, errors: &syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
@@ -55,10 +56,14 @@ fn field_types(node: &DeriveInput, input: &Input) -> TokenStream {
     let krate = &input.krate;
     let checks = input.types.iter().map(|field| {
         let ty = field.ty;
-        let check = if field.nested {
-            quote_spanned!(ty.span()=> #krate::__private::assert_nested::<#ty>)
-        } else {
-            quote_spanned!(ty.span()=> #krate::__private::assert_loadable::<#ty, _>)
+        let check = match field.check {
+            TypeCheck::Value => {
+                quote_spanned!(ty.span()=> #krate::__private::assert_loadable::<#ty, _>)
+            }
+            TypeCheck::Nested => {
+                quote_spanned!(ty.span()=> #krate::__private::assert_nested::<#ty>)
+            }
+            TypeCheck::Neither => return TokenStream::new(),
         };
         quote!(#check();)
     });

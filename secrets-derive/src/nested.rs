@@ -10,11 +10,22 @@ use crate::value::Prefix;
 
 /// What a field's `#[secrets(...)]` says.
 pub struct Nesting {
-    /// `nested` was written, even if something else in the attribute was wrong: the field's
-    /// type is then checked as a nested struct, not as a value.
-    pub marked: bool,
+    /// How the fallback checks the field's type when there were errors.
+    pub check: TypeCheck,
     /// `Some(prefix)` for a nested field (`""` without `prefix`), `None` without `#[secrets]`.
     pub prefix: Result<Option<String>, Reported>,
+}
+
+/// What a field's type must implement, as far as its attributes tell.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TypeCheck {
+    /// No `#[secrets]`: a value loaded from a source.
+    Value,
+    /// `nested` was written, even if something else in the attribute was wrong.
+    Nested,
+    /// A `#[secrets]` without `nested`, which is reported: the field may have meant to be
+    /// nested, so neither check would be more than a guess.
+    Neither,
 }
 
 #[derive(Default)]
@@ -59,6 +70,11 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Nesting {
         }
     }
     let marked = keys.nested.is_set();
+    let check = match (first, marked) {
+        (None, _) => TypeCheck::Value,
+        (Some(_), true) => TypeCheck::Nested,
+        (Some(_), false) => TypeCheck::Neither,
+    };
     let prefix = first.map_or(Ok(None), |first| {
         if let Some(reported) = unread {
             return Err(reported);
@@ -74,5 +90,5 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Nesting {
         }
         Ok(Some(prefix.map_or_else(String::new, |p| p.value.0.clone())))
     });
-    Nesting { marked, prefix }
+    Nesting { check, prefix }
 }

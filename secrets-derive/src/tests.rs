@@ -6,6 +6,7 @@ use syn::{DeriveInput, parse_quote};
 use crate::ast::{Input, Load};
 use crate::ctxt::Ctxt;
 use crate::kinds::KINDS;
+use crate::nested::TypeCheck;
 use crate::{check, expand};
 
 /// Parses and checks `input`; returns every error message, in order.
@@ -285,7 +286,7 @@ fn names_are_checked_where_written() {
     assert_eq!(
         errors(&input),
         [
-            "env var name `9` must start with an ASCII letter or `_`",
+            "prefix `9` cannot start an env var name; use ASCII letters, digits and `_`, not starting with a digit",
             "env var name is empty",
             "bucket name `Bad_Bucket` contains `B`; use lowercase letters, digits, `-`, `_` and `.`",
             "`bucket` and `bucket_env` both name the bucket; keep one of them",
@@ -395,7 +396,7 @@ fn nested_fields_and_their_mistakes() {
         [
             "field `a` is a nested struct, which has no source of its own; remove `#[env]` or `#[secrets(nested)]`",
             "`prefix` on a field is the prefix of a nested struct; add `nested`: `#[secrets(nested, prefix = \"...\")]`",
-            "env var name `DB-` contains `-`; use only ASCII letters, digits and `_`",
+            "prefix `DB-` cannot start an env var name; use ASCII letters, digits and `_`, not starting with a digit",
             "`prefix` is empty; remove `prefix` instead",
             "`kms_key_env` belongs on the struct, not on a field; on a field, `#[secrets]` takes `nested` and `prefix`",
             "`nested` takes no value: write `nested` alone",
@@ -406,7 +407,8 @@ fn nested_fields_and_their_mistakes() {
 }
 
 /// Nested fields are in the model in declaration order, among the others; a bad nested
-/// field's type is still checked as a nested struct by the fallback.
+/// field's type is still checked as a nested struct by the fallback, and a field whose
+/// `#[secrets]` is unreadable is checked as neither.
 #[test]
 fn nested_model() {
     let input: DeriveInput = parse_quote! {
@@ -415,11 +417,12 @@ fn nested_model() {
             #[secrets(nested, prefix = "DB_")] db: Db,
             #[secrets(nested, prefix = "9")] bad: Cache,
             #[secrets(nested)] plain: Other,
+            #[secrets(nestd)] typo: Other,
         }
     };
     let cx = Ctxt::new();
     let model = Input::from_syn(&cx, &input);
-    assert_eq!(cx.check().unwrap_err().into_iter().count(), 1);
+    assert_eq!(cx.check().unwrap_err().into_iter().count(), 2);
     let loads: Vec<(String, Option<&str>)> = model
         .fields
         .iter()
@@ -439,6 +442,15 @@ fn nested_model() {
             ("plain".to_owned(), Some("")),
         ]
     );
-    let nested: Vec<bool> = model.types.iter().map(|t| t.nested).collect();
-    assert_eq!(nested, [false, true, true, true]);
+    let checks: Vec<TypeCheck> = model.types.iter().map(|t| t.check).collect();
+    assert_eq!(
+        checks,
+        [
+            TypeCheck::Value,
+            TypeCheck::Nested,
+            TypeCheck::Nested,
+            TypeCheck::Nested,
+            TypeCheck::Neither
+        ]
+    );
 }

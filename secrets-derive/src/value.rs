@@ -39,9 +39,12 @@ impl FromLit for Prefix {
         if prefix.is_empty() {
             return Err(format!("`{key}` is empty; remove `{key}` instead"));
         }
-        // A prefix starts every env var name it is put on, so it obeys the rule of one; the
-        // message names the prefix as the env var name it would start.
-        secrets_names::check_env_name(&prefix)?;
+        // A prefix starts every env var name it is put on, so it obeys the rule of one.
+        if secrets_names::check_env_name(&prefix).is_err() {
+            return Err(format!(
+                "{key} `{prefix}` cannot start an env var name; use ASCII letters, digits and `_`, not starting with a digit"
+            ));
+        }
         Ok(Self(prefix))
     }
 }
