@@ -1,10 +1,8 @@
 // Generated code names everything by absolute path: names in the user's scope that shadow
-// the prelude and core change nothing.
-#![allow(dead_code, non_camel_case_types)]
+// the prelude, core and the runtime's own items change nothing.
+#![allow(dead_code, non_camel_case_types, non_snake_case)]
 
 mod shadowing {
-    use ::secrets_runtime::Secrets;
-
     struct Result;
     struct Ok;
     struct Err;
@@ -18,8 +16,27 @@ mod shadowing {
     struct core;
     struct std;
     struct secrets_runtime;
+    struct Loaded;
+    struct StructSpec;
+    struct FieldSpec;
+    struct Load;
+    struct Var;
+    struct Pick;
+    struct NameRef;
+    mod env {}
+    mod kms {}
+    mod gcs {}
+    trait Secrets {}
 
-    #[derive(Secrets)]
+    #[derive(::secrets_runtime::Secrets)]
+    struct Inner {
+        #[kms(json_key = "user")]
+        user: ::std::string::String,
+        #[gcs(object = "o", key = "k")]
+        key: ::std::string::String,
+    }
+
+    #[derive(::secrets_runtime::Secrets)]
     struct Config {
         #[env]
         host: ::std::string::String,
@@ -31,6 +48,8 @@ mod shadowing {
         __field0: u8,
         #[env]
         __sources: u8,
+        #[secrets(nested, prefix = "INNER_")]
+        __SPEC: Inner,
     }
 }
 

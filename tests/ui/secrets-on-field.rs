@@ -1,10 +1,10 @@
-use secrets_runtime::Secrets;
+use secrets_runtime::{SecretString, Secrets};
 
 #[derive(Secrets)]
 struct Config {
-    #[secrets(prefix = "APP_")]
-    #[env]
-    port: u16,
+    #[secrets(kms_key_env = "APP_KEY")]
+    #[kms]
+    db_pass: SecretString,
 }
 
 fn main() {}
