@@ -39,6 +39,11 @@ pub use sources::{Sources, SourcesBuilder};
 ///
 /// Derive it with `#[derive(Secrets)]`: the derive writes the struct's static description
 /// and how to put it together; loading is this trait's.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not derive `Secrets`",
+    label = "a nested field's type must derive `Secrets`",
+    note = "add `#[derive(Secrets)]` to `{Self}`, or load this field from a source attribute instead of `#[secrets(nested)]`"
+)]
 pub trait Secrets: Sized {
     /// Not public API: the struct's fields and their sources, written by the derive.
     #[doc(hidden)]
