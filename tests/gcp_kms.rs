@@ -5,10 +5,16 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{API_TOKEN, DB_PASS, KEY, OTHER_KEY, assert_no_secret, b64};
-use secrets_runtime::{ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
+
+use secrets_runtime::gcp::GcpKms;
+use secrets_runtime::{
+    BoxFuture, ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources,
+};
 use secrets_wire_server::{Fault, KmsServer};
 
 #[derive(Debug, Secrets)]
@@ -258,26 +264,37 @@ async fn the_client_is_built_once_and_only_when_a_field_needs_it() {
         #[env(default = "x")]
         mode: String,
     }
+    let builds = Arc::new(AtomicUsize::new(0));
+    // The official client at `endpoint`, counting how often it is built.
+    let counted = |endpoint: String| {
+        let builds = Arc::clone(&builds);
+        move || {
+            builds.fetch_add(1, Ordering::SeqCst);
+            Box::pin(GcpKms::connect(Some(endpoint.clone()))) as BoxFuture<'static, _>
+        }
+    };
     // An endpoint nothing listens on: building is lazy, so an env-only struct never notices.
     let unused = Sources::builder()
         .env([("A", "b")])
-        .kms_endpoint("http://127.0.0.1:9")
+        .kms_with(counted("http://127.0.0.1:9".to_owned()))
         .build();
     assert_eq!(Plain::load_from(&unused).await.unwrap().mode, "x");
-    assert!(
-        format!("{unused:?}").contains(r#"kms: "built on first use""#),
-        "{unused:?}"
+    assert_eq!(
+        builds.load(Ordering::SeqCst),
+        0,
+        "no #[kms] field, no client"
     );
 
     let (server, env) = setup().await;
-    let sources = sources(&server, env);
+    let sources = Sources::builder()
+        .env(env)
+        .kms_with(counted(server.endpoint()))
+        .retry(quick())
+        .build();
     for _ in 0..3 {
         Config::load_from(&sources).await.unwrap();
     }
-    assert!(
-        format!("{sources:?}").contains(r#"kms: "built""#),
-        "{sources:?}"
-    );
+    assert_eq!(builds.load(Ordering::SeqCst), 1, "three loads, one client");
     assert_eq!(server.decrypt_count(), 6);
 }
 

@@ -129,9 +129,6 @@ async fn reads_each_object_once_through_the_official_client() {
     );
 }
 
-// A missing bucket is an error even for an `Option` field when Cloud Storage says so ("The
-// specified bucket does not exist"); fake-gcs-server answers both cases with a bare 404, so
-// only the object case is tested against it.
 #[tokio::test]
 async fn a_missing_object_is_not_found() {
     let (_dir, _gcs, proxy) = servers(&[]).await;
@@ -283,4 +280,93 @@ async fn unavailable_forever_and_a_hanging_server_fail_at_the_deadline() {
             "{failed}"
         );
     }
+}
+
+#[derive(Debug, Secrets)]
+struct Elsewhere {
+    #[gcs(bucket = "no-such-bucket", object = "app1")]
+    maybe: Option<Vec<u8>>,
+}
+
+// The emulator answers a missing bucket and a missing object with the same bare 404: only
+// asking whether the bucket exists tells them apart.
+#[tokio::test]
+async fn a_missing_bucket_in_the_emulator_is_an_error_even_for_an_option_field() {
+    let (_dir, gcs, _proxy) = servers(&[]).await;
+    let sources = Sources::builder().storage_endpoint(gcs.endpoint()).build();
+    let failed = failure(Elsewhere::load_from(&sources).await, "maybe");
+    assert_eq!(
+        (failed.kind(), failed.message()),
+        (ErrorKind::NotFound, "bucket gs://no-such-bucket not found")
+    );
+}
+
+#[derive(Debug, Secrets)]
+struct Zipped {
+    #[gcs(object = "app1.gz", key = "username")]
+    username: String,
+    #[gcs(object = "app1.gz", key = "password")]
+    password: SecretString,
+}
+
+/// The servers with `app1`'s JSON also stored gzip-compressed as `app1.gz`
+/// (`Content-Encoding: gzip`).
+async fn with_gzip_object() -> (tempfile::TempDir, FakeGcs, GcsProxy) {
+    let servers = servers(&[]).await;
+    servers
+        .1
+        .upload_gzip(BUCKET, "app1.gz", app1().as_bytes())
+        .await;
+    servers
+}
+
+#[tokio::test]
+async fn a_gzip_object_is_checked_as_stored_then_inflated() {
+    let (_dir, _gcs, proxy) = with_gzip_object().await;
+    let config = Zipped::load_from(&through(&proxy)).await.unwrap();
+    assert_eq!(config.username, "my-user");
+    assert_eq!(config.password.expose_secret(), APP_PASSWORD);
+}
+
+// The proxy serves a gzip object inflated to a client that does not accept gzip, as Cloud
+// Storage does, and then the client cannot check the CRC32C, which covers the stored bytes: a
+// client that asks for that gets the corrupted value.
+#[tokio::test]
+async fn a_gzip_object_corrupted_in_transit_is_never_used() {
+    let (_dir, _gcs, proxy) = with_gzip_object().await;
+    proxy.corrupt(BUCKET, "app1.gz");
+    let failed = failure(Zipped::load_from(&through(&proxy)).await, "password");
+    assert_eq!(
+        (failed.kind(), failed.message()),
+        (
+            ErrorKind::Integrity,
+            "object gs://my-bucket/app1.gz: the bytes read do not match the object's checksum; the value was not used"
+        )
+    );
+}
+
+#[derive(Debug, Secrets)]
+struct Bomb {
+    #[gcs(object = "bomb.gz")]
+    bomb: Vec<u8>,
+}
+
+#[tokio::test]
+async fn a_gzip_object_that_inflates_past_the_cap_is_too_large() {
+    let (_dir, gcs, proxy) = servers(&[]).await;
+    // A few hundred bytes stored, a MiB inflated.
+    gcs.upload_gzip(BUCKET, "bomb.gz", &vec![0; 1 << 20]).await;
+    let sources = Sources::builder()
+        .env([("STORAGE_BUCKET", BUCKET)])
+        .storage_endpoint(proxy.endpoint())
+        .max_object_bytes(64 * 1024)
+        .build();
+    let failed = failure(Bomb::load_from(&sources).await, "bomb");
+    assert_eq!(
+        (failed.kind(), failed.message()),
+        (
+            ErrorKind::TooLarge,
+            "object gs://my-bucket/bomb.gz is stored gzip-compressed and inflates to more than the cap of 65536 bytes"
+        )
+    );
 }

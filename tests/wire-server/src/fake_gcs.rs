@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Empty;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use http_body_util::{Empty, Full};
 use hyper::Request;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -99,6 +101,50 @@ impl FakeGcs {
     #[must_use]
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Stores `content` gzip-compressed as `gs://bucket/object` with `Content-Encoding: gzip`,
+    /// as `gcloud storage cp --gzip-local-all` does; the `-data` directory cannot express the
+    /// encoding.
+    ///
+    /// # Panics
+    /// If the emulator does not answer the upload with success.
+    pub async fn upload_gzip(&self, bucket: &str, object: &str, content: &[u8]) {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder
+            .write_all(content)
+            .expect("writing to a Vec does not fail");
+        let gzip = encoder.finish().expect("writing to a Vec does not fail");
+        self.upload_encoded(bucket, object, &gzip, "gzip").await;
+    }
+
+    /// Stores `bytes` as they are, with the `contentEncoding` metadata `encoding`.
+    async fn upload_encoded(&self, bucket: &str, object: &str, bytes: &[u8], encoding: &str) {
+        let encode = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let url = format!(
+            "{}/upload/storage/v1/b/{}/o?uploadType=media&name={}&contentEncoding={}",
+            self.endpoint(),
+            encode(bucket),
+            encode(object),
+            encode(encoding),
+        );
+        // No `Content-Encoding` header: the emulator would inflate the upload, and Cloud
+        // Storage stores what it is sent; the metadata is what marks the object.
+        let upload = Request::post(url)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::copy_from_slice(bytes)))
+            .expect("a POST of a valid URL");
+        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let status = client.request(upload).await.map_or_else(
+            |e| panic!("FakeGcs: upload of gs://{bucket}/{object} failed: {e}"),
+            |reply| reply.status(),
+        );
+        assert!(
+            status.is_success(),
+            "FakeGcs: upload of gs://{bucket}/{object} answered {status}"
+        );
     }
 }
 

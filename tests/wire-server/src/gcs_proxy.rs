@@ -21,13 +21,20 @@ use percent_encoding::percent_decode_str;
 use crate::fault::Faults;
 use crate::reply::{self, BAD_GATEWAY, Flavor, NOT_FOUND, PERMISSION_DENIED};
 use crate::serve::{self, Listening, Outcome};
+use crate::transcode::{accepts_gzip, transcode};
+
+/// The message of a missing bucket's 404 ([`GcsProxy::missing_bucket`]): the words the
+/// emulator uses for anything missing, which say nothing about what is missing.
+pub const MISSING_BUCKET_MESSAGE: &str = "Not Found";
 
 /// Forwards every request (method, path and query, headers, body) to an upstream Cloud Storage
 /// endpoint and relays status, headers (`x-goog-generation` and `x-goog-hash` included: the
 /// official client needs them) and body back, unless a fault or a denial applies first.
 ///
 /// Faults and denials answer in Cloud Storage's JSON error shape, and so does a missing object
-/// (the emulator answers a bare text `Not Found` for media reads). Dropping the proxy stops it.
+/// (the emulator answers a bare text `Not Found` for media reads). A media read of a
+/// gzip-stored object without `Accept-Encoding: gzip` is answered inflated, as Cloud Storage's
+/// decompressive transcoding does and the emulator does not. Dropping the proxy stops it.
 pub struct GcsProxy {
     state: Arc<State>,
     listening: Listening,
@@ -135,10 +142,11 @@ impl GcsProxy {
             .insert((bucket.to_owned(), object.to_owned()));
     }
 
-    /// Makes every `GET` under `bucket` (the bucket itself, its objects, their media) fail
-    /// with 404 and Cloud Storage's body for a missing bucket, "The specified bucket does not
-    /// exist.", which the emulator never sends: it answers an object read in a missing
-    /// bucket as a missing object.
+    /// Makes every `GET` under `bucket` (the bucket itself, its object list, its objects,
+    /// their media) fail with 404 in Cloud Storage's JSON shape. The message is a bare
+    /// [`MISSING_BUCKET_MESSAGE`], not Cloud Storage's "The specified bucket does not
+    /// exist.": a client must tell a missing bucket from a missing object by asking, not by
+    /// the words of an error, which this proxy does not repeat.
     pub fn missing_bucket(&self, bucket: &str) {
         self.state.rules().missing_buckets.insert(bucket.to_owned());
     }
@@ -175,7 +183,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
             return Outcome::Reply(reply::error(
                 Flavor::Storage,
                 NOT_FOUND,
-                "The specified bucket does not exist.",
+                MISSING_BUCKET_MESSAGE,
             ));
         }
         if is_get && object.as_ref().is_some_and(|o| rules.denied.contains(o)) {
@@ -193,6 +201,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
     };
     // A HEAD reply has no body to put Cloud Storage's JSON in.
     let has_body = request.method() != Method::HEAD;
+    let transcodes = is_get && is_media(request.uri()) && !accepts_gzip(request.headers());
     let mut relayed = match forward(&state, request).await {
         Ok(relayed) => relayed,
         Err(message) => {
@@ -211,6 +220,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
             &format!("No such object: {bucket}/{object}"),
         ));
     }
+    if transcodes && relayed.status().is_success() {
+        transcode(&mut relayed);
+    }
+    // In transit: after Cloud Storage's side has done its part.
     if corrupt && relayed.status().is_success() {
         flip_one_byte(relayed.body_mut());
     }

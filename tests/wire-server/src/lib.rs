@@ -25,9 +25,10 @@ mod kms;
 mod metadata;
 mod reply;
 mod serve;
+mod transcode;
 
 pub use fake_gcs::{FAKE_GCS_SERVER, FakeGcs};
 pub use fault::{Fault, Faults};
-pub use gcs_proxy::GcsProxy;
+pub use gcs_proxy::{GcsProxy, MISSING_BUCKET_MESSAGE};
 pub use kms::KmsServer;
 pub use metadata::{MetadataServer, Rejection, TokenBook};

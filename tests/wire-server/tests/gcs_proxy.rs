@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper::header::HeaderMap;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use secrets_wire_server::{FakeGcs, Fault, GcsProxy};
+use secrets_wire_server::{FakeGcs, Fault, GcsProxy, MISSING_BUCKET_MESSAGE};
 use serde_json::{Value, json};
 
 const BUCKET: &str = "my-bucket";
@@ -153,14 +153,14 @@ async fn missing_object_gets_cloud_storages_json() {
 }
 
 #[tokio::test]
-async fn missing_bucket_is_404_with_cloud_storages_json() {
+async fn missing_bucket_is_404_in_cloud_storages_json_shape_with_a_neutral_message() {
     let (_dir, _fake, proxy) = setup().await;
     proxy.missing_bucket(BUCKET);
     let client = storage_client(&proxy.endpoint()).await;
     let error = read(&client, BUCKET, OBJECT).await.unwrap_err();
     assert_eq!(error.http_status_code(), Some(404), "{error:?}");
     let status = error.status().expect("the error body parses as a status");
-    assert_eq!(status.message, "The specified bucket does not exist.");
+    assert_eq!(status.message, MISSING_BUCKET_MESSAGE);
 
     for path in [
         "/storage/v1/b/my-bucket",
@@ -173,7 +173,7 @@ async fn missing_bucket_is_404_with_cloud_storages_json() {
         assert_eq!(status, 404, "{path}");
         assert_eq!(
             serde_json::from_slice::<Value>(&body).unwrap(),
-            not_found_body("The specified bucket does not exist."),
+            not_found_body(MISSING_BUCKET_MESSAGE),
             "{path}"
         );
     }
