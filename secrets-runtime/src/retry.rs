@@ -103,6 +103,10 @@ impl RetryPolicy {
         let mut backoff = self.initial_backoff.clamp(MIN_BACKOFF, max_backoff);
         let mut last = false;
         let mut attempts = 0u32;
+        // The last error a reply carried: an attempt that the deadline itself cut short says
+        // nothing new, and "503 UNAVAILABLE" is a better reason to give than "no answer
+        // within 12 ms".
+        let mut answered: Option<BackendError> = None;
         loop {
             attempts = attempts.saturating_add(1);
             let started = Instant::now();
@@ -110,11 +114,14 @@ impl RetryPolicy {
             let error = match timeout_at(attempt_deadline, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if error.kind() != ErrorKind::Unavailable => return Err(error),
-                Ok(Err(error)) => error,
-                Err(_) => BackendError::new(
-                    ErrorKind::Unavailable,
-                    format!("no answer within {}", millis(attempt_deadline - started)),
-                ),
+                Ok(Err(error)) => {
+                    answered = Some(error.clone());
+                    error
+                }
+                Err(_) if attempt_deadline == deadline && answered.is_some() => {
+                    answered.take().unwrap_or_else(|| unanswered(attempt_deadline - started))
+                }
+                Err(_) => unanswered(attempt_deadline - started),
             };
             let left = deadline.saturating_duration_since(Instant::now());
             let wait = jittered(backoff);
@@ -142,6 +149,13 @@ impl RetryPolicy {
             backoff = backoff.saturating_mul(2).min(max_backoff);
         }
     }
+}
+
+fn unanswered(waited: Duration) -> BackendError {
+    BackendError::new(
+        ErrorKind::Unavailable,
+        format!("no answer within {}", millis(waited)),
+    )
 }
 
 /// `start + d`, or a time far enough away to mean "never" when `d` is huge
@@ -381,5 +395,24 @@ mod tests {
             .await;
         assert_eq!(result.unwrap(), "answered");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_last_attempt_cut_short_by_the_deadline_reports_the_last_answer() {
+        let calls = AtomicU32::new(0);
+        let policy = RetryPolicy::default().with_deadline(Duration::from_secs(2));
+        let result: Result<(), _> = policy
+            .run(policy.deadline_from(Instant::now()), || async {
+                // Every attempt is refused until the deadline is close; then one hangs.
+                if calls.fetch_add(1, Ordering::SeqCst) < 4 {
+                    Err(unavailable())
+                } else {
+                    std::future::pending().await
+                }
+            })
+            .await;
+        let err = result.unwrap_err();
+        assert!(calls.load(Ordering::SeqCst) >= 5, "{err}");
+        assert!(err.message().ends_with(": 503 UNAVAILABLE"), "{err}");
     }
 }
