@@ -9,6 +9,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use crate::backend::SecretBytes;
+use crate::convert::buffer::into_exact;
 
 /// Why an object could not be inflated; the caller names the object.
 #[derive(Debug, PartialEq, Eq)]
@@ -122,9 +123,9 @@ fn inflate(deflate: &[u8], hint: usize, max_bytes: usize) -> Result<(SecretBytes
             _ => return Err(Gunzip::Invalid("the deflate data is corrupt")),
         }
     }
-    let mut exact = SecretBytes::new(Vec::with_capacity(written));
-    exact.extend_from_slice(&out[..written]);
-    Ok((exact, used))
+    // The spare room is wiped with the buffer when `into_exact` moves the bytes out.
+    out.truncate(written);
+    Ok((into_exact(out), used))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use super::kms::wipe;
 use super::runtime::on_gcp_runtime;
 use super::status::{Resource, backend_error, build_error, caused_by, integrity};
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
+use crate::convert::buffer::extend_wiped;
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
@@ -148,16 +149,9 @@ impl GcpStore {
             // The metadata could understate the size: count what actually arrives.
             let total = bytes.len() + chunk.len();
             check_size(bucket, object, total as u64, max_bytes)?;
-            if bytes.capacity() < total {
-                // Grow by hand so that the old buffer is wiped (by `Zeroizing`) when dropped.
-                let mut larger = SecretBytes::new(Vec::with_capacity(
-                    total.max(bytes.capacity() * 2).min(max_bytes),
-                ));
-                larger.extend_from_slice(&bytes);
-                bytes = larger;
-            }
             crc = crc32c::crc32c_append(crc, &chunk);
-            bytes.extend_from_slice(&chunk);
+            // Grown by hand, if at all, so that no unwiped copy is left behind.
+            extend_wiped(&mut bytes, &chunk, max_bytes);
             wipe(chunk);
         }
         // Checked here for every object: the client skips its own check whenever the bytes
