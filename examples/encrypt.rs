@@ -7,7 +7,8 @@
 //!     projects/P/locations/global/keyRings/R/cryptoKeys/K
 //! ```
 //!
-//! Application Default Credentials, or `SECRETS_KMS_ENDPOINT` for a local server. The caller
+//! Application Default Credentials, or `SECRETS_KMS_ENDPOINT` (with `SECRETS_GCP_CREDENTIALS`),
+//! the same as `load()`. The caller
 //! needs `roles/cloudkms.cryptoKeyEncrypter` on the key (the function needs only Decrypter).
 
 #![forbid(unsafe_code)]
@@ -16,7 +17,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use base64::prelude::*;
-use secrets_runtime::gcp::{GcpKms, KMS_ENDPOINT_ENV};
+use secrets_runtime::gcp::GcpKms;
 use zeroize::Zeroizing;
 
 #[tokio::main(flavor = "current_thread")]
@@ -34,10 +35,7 @@ async fn main() -> ExitCode {
         eprintln!("cannot read stdin: {error}");
         return ExitCode::FAILURE;
     }
-    let endpoint = std::env::var(KMS_ENDPOINT_ENV)
-        .ok()
-        .filter(|e| !e.trim().is_empty());
-    let result = match GcpKms::connect(endpoint).await {
+    let result = match GcpKms::from_env().await {
         Ok(kms) => kms.encrypt(&key, &plaintext).await,
         Err(error) => Err(error),
     };

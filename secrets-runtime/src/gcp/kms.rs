@@ -41,6 +41,12 @@ impl GcpKms {
         Self::connect_to(endpoint).await
     }
 
+    /// The client `load()` uses: Application Default Credentials, or `SECRETS_KMS_ENDPOINT`
+    /// with the credentials `SECRETS_GCP_CREDENTIALS` chooses (`anonymous` or `adc`).
+    pub async fn from_env() -> Result<Self, BackendError> {
+        Self::connect_to(super::kms_override_from_env().transpose()?).await
+    }
+
     pub(super) async fn connect_to(endpoint: Option<Endpoint>) -> Result<Self, BackendError> {
         on_gcp_runtime(async move {
             let mut builder = KeyManagementService::builder().with_retry_policy(NeverRetry);

@@ -38,16 +38,21 @@ pub const STORAGE_EMULATOR_HOST_ENV: &str = "STORAGE_EMULATOR_HOST";
 /// client, like any other build failure).
 type Override = Option<Result<Endpoint, BackendError>>;
 
+/// `SECRETS_KMS_ENDPOINT` with the credentials `SECRETS_GCP_CREDENTIALS` chooses for it.
+fn kms_override_from_env() -> Override {
+    endpoint_from_env(KMS_ENDPOINT_ENV).map(|url| {
+        let auth = GcpAuth::from_env()?;
+        Endpoint::kms(&url, auth, &format!("env {KMS_ENDPOINT_ENV}"))
+    })
+}
+
 impl SourcesBuilder {
     /// Google's clients for `#[kms]` and `#[gcs]` fields, each built when a load first needs
     /// it, with endpoints from `SECRETS_KMS_ENDPOINT` (credentials from
     /// `SECRETS_GCP_CREDENTIALS`: `anonymous`, the default, or `adc`) and
     /// `STORAGE_EMULATOR_HOST` (anonymous) when set.
     pub fn gcp(self) -> Self {
-        let kms = endpoint_from_env(KMS_ENDPOINT_ENV).map(|url| {
-            let auth = GcpAuth::from_env()?;
-            Endpoint::kms(&url, auth, &format!("env {KMS_ENDPOINT_ENV}"))
-        });
+        let kms = kms_override_from_env();
         let storage = endpoint_from_env(STORAGE_EMULATOR_HOST_ENV).map(|url| {
             Endpoint::storage(
                 &url,
