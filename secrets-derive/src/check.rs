@@ -12,28 +12,31 @@ pub fn check(cx: &Ctxt, input: &Input) {
     env_vars_agree(cx, input);
 }
 
-/// Every env var is read in one consistent way by all fields that read it.
+/// Every env var is read in one consistent way by all fields that read it: each use is
+/// checked against every earlier one (a reader without a default agrees with two readers
+/// whose defaults do not agree with each other).
 fn env_vars_agree(cx: &Ctxt, input: &Input) {
-    let mut first_use: HashMap<&str, (String, &Use)> = HashMap::new();
+    let mut earlier: HashMap<&str, Vec<(String, &Use)>> = HashMap::new();
     for field in &input.fields {
         let Load::Source(source) = &field.load else {
             continue;
         };
         let name = field.name();
         for (var, usage) in &source.uses {
-            let Some((first_field, first)) = first_use.get(var.name.as_str()) else {
-                first_use.insert(&var.name, (name.clone(), usage));
-                continue;
-            };
-            // One field can use a var twice: `#[kms(env = "A", key_env = "A")]`.
-            let other = if *first_field == name {
-                "this same field".to_owned()
-            } else {
-                format!("field `{first_field}`")
-            };
-            if let Some(message) = conflict(&var.name, first, usage, &other) {
+            let uses = earlier.entry(var.name.as_str()).or_default();
+            let clash = uses.iter().find_map(|(first_field, first)| {
+                // One field can use a var twice: `#[kms(env = "A", key_env = "A")]`.
+                let other = if *first_field == name {
+                    "this same field".to_owned()
+                } else {
+                    format!("field `{first_field}`")
+                };
+                conflict(&var.name, first, usage, &other)
+            });
+            if let Some(message) = clash {
                 cx.error_at(var.span, message);
             }
+            uses.push((name.clone(), usage));
         }
     }
 }

@@ -454,3 +454,21 @@ fn nested_model() {
         ]
     );
 }
+
+#[test]
+fn a_clash_is_found_after_a_reader_that_agrees_with_both_sides() {
+    // `a` has no default, so it agrees with `b` and with `c`; `b` and `c` do not agree.
+    let input: DeriveInput = parse_quote! {
+        struct Config {
+            #[env(name = "MODE")] a: Option<String>,
+            #[env(name = "MODE", default = "fast")] b: String,
+            #[env(name = "MODE", default = "slow")] c: String,
+        }
+    };
+    assert_eq!(
+        errors(&input),
+        [
+            "env `MODE` defaults to `slow` here but to `fast` for field `b`; give both the same default, or a default to one only"
+        ]
+    );
+}

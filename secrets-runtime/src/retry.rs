@@ -118,9 +118,9 @@ impl RetryPolicy {
                     answered = Some(error.clone());
                     error
                 }
-                Err(_) if attempt_deadline == deadline && answered.is_some() => {
-                    answered.take().unwrap_or_else(|| unanswered(attempt_deadline - started))
-                }
+                Err(_) if attempt_deadline == deadline && answered.is_some() => answered
+                    .take()
+                    .unwrap_or_else(|| unanswered(attempt_deadline - started)),
                 Err(_) => unanswered(attempt_deadline - started),
             };
             let left = deadline.saturating_duration_since(Instant::now());

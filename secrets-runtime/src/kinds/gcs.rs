@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::{Family, check_size};
-use crate::load::{Planned, Planner};
+use crate::load::{Fetch, Planned, Planner};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
 use crate::{BackendError, ErrorKind};
@@ -65,17 +65,13 @@ pub struct Spec {
 
 impl FieldSource for Spec {
     fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
-        let bucket = cx.name(self.bucket, &BUCKET_NAME);
-        let origin = Origin::new(self).with_name(&bucket, self.bucket);
-        match bucket {
-            Ok(bucket) => {
-                let object = self.object;
-                let id = cx.request::<CloudStorage>(Read { bucket, object });
-                Planned::pending(origin, id, self.pick)
-            }
-            // No bucket to look in: a broken deploy, not an absent object.
-            Err(why) => Planned::failed(origin, why),
-        }
+        let object = self.object;
+        let shape = Fetch {
+            place: self.bucket,
+            rule: &BUCKET_NAME,
+            pick: self.pick,
+        };
+        shape.plan::<CloudStorage>(self, cx, |bucket| Read { bucket, object })
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,14 +5,17 @@
 //! - `settle`: each field's bytes from its request's reply (absence, the size cap and JSON
 //!   picking decided here, once for every source kind).
 //!
+//! Source kinds plan their fields through the two shapes of `shape` (decrypt, fetch).
 //! The generated `__assemble` then converts field by field (see `loaded`).
 
 mod plan;
 mod send;
 mod settle;
+mod shape;
 
 pub(crate) use plan::Use;
 pub use plan::{Planned, Planner};
+pub(crate) use shape::{Decrypt, Fetch};
 
 use crate::Sources;
 use crate::loaded::Loaded;

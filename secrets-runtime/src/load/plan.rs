@@ -60,8 +60,16 @@ impl Planned {
 /// derive enforces them at compile time).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Use {
+    /// Plain text, with the default applied when it is unset.
     Text { default: Option<&'static str> },
-    Ciphertext { family: TypeId, key: NameRef },
+    /// Ciphertext for `key`, decrypted by the family named `service`.
+    Ciphertext {
+        family: TypeId,
+        service: &'static str,
+        key: NameRef,
+    },
+    /// A key or bucket name.
+    Name,
 }
 
 impl Use {
@@ -69,8 +77,19 @@ impl Use {
         match self {
             Self::Text { .. } => "plain text",
             Self::Ciphertext { .. } => "ciphertext",
+            Self::Name => "a key or bucket name",
         }
     }
+}
+
+/// A field, as a conflict names it: the path of its struct and its name.
+type FieldName = (Option<Arc<str>>, &'static str);
+
+/// One use of an env var, kept to compare with every later use of the same var.
+struct Record {
+    var: String,
+    how: Use,
+    field: FieldName,
 }
 
 /// One field, planned.
@@ -91,8 +110,9 @@ pub struct Planner<'s> {
     prefix: Cow<'static, str>,
     /// Env var uses so far, with the field that made them: kept only for a struct tree with
     /// nested structs, the one case the derive cannot check.
-    uses: Option<Vec<(String, Use, String)>>,
-    field: String,
+    uses: Option<Vec<Record>>,
+    /// The field being planned, for those records.
+    field: FieldName,
 }
 
 impl<'s> Planner<'s> {
@@ -112,7 +132,7 @@ impl<'s> Planner<'s> {
             batches: Vec::new(),
             prefix: Cow::Borrowed(""),
             uses: nested.then(Vec::new),
-            field: String::new(),
+            field: (None, ""),
         };
         let mut leaves = Vec::with_capacity(spec.fields.len());
         planner.plan_struct(spec, None, &mut leaves);
@@ -129,10 +149,7 @@ impl<'s> Planner<'s> {
             match field.load {
                 Load::Source(source) => {
                     if self.uses.is_some() {
-                        self.field = match path {
-                            Some(path) => format!("{path}.{}", field.name),
-                            None => field.name.to_owned(),
-                        };
+                        self.field = (path.cloned(), field.name);
                     }
                     let Planned { origin, step } = source.plan(self);
                     leaves.push(Leaf {
@@ -172,17 +189,28 @@ impl<'s> Planner<'s> {
     /// The value of env `var`, read as `how`: a read that contradicts how another nested
     /// struct reads the same var is an error rather than a guess.
     pub(crate) fn env(&mut self, var: &str, how: Use) -> Result<Zeroizing<String>, BackendError> {
-        if let Some(uses) = &mut self.uses {
-            match uses.iter().find(|(known, ..)| known == var) {
-                Some((_, first, field)) => {
-                    if let Some(why) = conflict(var, *first, how, field) {
-                        return Err(BackendError::new(ErrorKind::Invalid, why));
-                    }
-                }
-                None => uses.push((var.to_owned(), how, self.field.clone())),
-            }
-        }
+        self.record(var, how)?;
         self.sources.env.get(var)
+    }
+
+    /// Checks `how` against every earlier use of `var` in the tree, then records it.
+    fn record(&mut self, var: &str, how: Use) -> Result<(), BackendError> {
+        let Some(uses) = &mut self.uses else {
+            return Ok(());
+        };
+        let clash = uses
+            .iter()
+            .filter(|used| used.var == var)
+            .find_map(|used| conflict(var, used.how, how, &used.field));
+        if let Some(why) = clash {
+            return Err(BackendError::new(ErrorKind::Invalid, why));
+        }
+        uses.push(Record {
+            var: var.to_owned(),
+            how,
+            field: self.field.clone(),
+        });
+        Ok(())
     }
 
     /// A key or bucket name, given in the struct or read from the environment and checked by
@@ -192,35 +220,59 @@ impl<'s> Planner<'s> {
         name: NameRef,
         rule: &'static NameRule,
     ) -> Result<Arc<str>, BackendError> {
+        if let NameRef::Env(var) = name {
+            self.record(var, Use::Name)?;
+        }
         self.names.resolve(&self.sources.env, name, rule)
     }
 
     /// Records `request` in family `F`'s batch; an equal request made before is reused.
     pub(crate) fn request<F: Family>(&mut self, request: F::Request) -> RequestId {
-        let batch = self
+        let known = self
             .batches
-            .iter()
-            .position(|batch| batch.family() == TypeId::of::<F>())
-            .unwrap_or_else(|| {
-                self.batches.push(Box::new(Batch::<F>::new()));
-                self.batches.len() - 1
+            .iter_mut()
+            .enumerate()
+            .find_map(|(batch, any)| {
+                let typed = any.as_any_mut().downcast_mut::<Batch<F>>()?;
+                Some((batch, typed))
             });
-        let index = self.batches[batch]
-            .as_any_mut()
-            .downcast_mut::<Batch<F>>()
-            .map_or(0, |typed| typed.intern(request));
-        RequestId { batch, index }
+        if let Some((batch, typed)) = known {
+            let index = typed.intern(request);
+            return RequestId { batch, index };
+        }
+        let mut batch = Batch::<F>::new();
+        let index = batch.intern(request);
+        self.batches.push(Box::new(batch));
+        RequestId {
+            batch: self.batches.len() - 1,
+            index,
+        }
     }
 }
 
 /// Why env `var` cannot be read `here` as well as `first` (by `field`), or `None` when both
 /// can be right: the rules the derive applies within one struct.
-fn conflict(var: &str, first: Use, here: Use, field: &str) -> Option<String> {
+fn conflict(var: &str, first: Use, here: Use, field: &FieldName) -> Option<String> {
+    let field = match field {
+        (Some(path), name) => format!("{path}.{name}"),
+        (None, name) => (*name).to_owned(),
+    };
     match (first, here) {
         (
-            Use::Ciphertext { family: a, key: ka },
-            Use::Ciphertext { family: b, key: kb },
-        ) => (a != b || ka != kb).then(|| {
+            Use::Ciphertext {
+                family: a,
+                service: first_service,
+                ..
+            },
+            Use::Ciphertext {
+                family: b,
+                service,
+                ..
+            },
+        ) if a != b => Some(format!(
+            "env {var} is decrypted by {service} here but by {first_service} for field `{field}`; read each from its own env var"
+        )),
+        (Use::Ciphertext { key: a, .. }, Use::Ciphertext { key: b, .. }) => (a != b).then(|| {
             format!(
                 "env {var} is decrypted here with another key than for field `{field}`; use the same key for both, or another env var"
             )

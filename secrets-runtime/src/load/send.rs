@@ -30,7 +30,6 @@ pub(crate) struct Batch<F: Family> {
 /// A [`Batch`] of any family, as the plan holds them.
 pub(crate) trait AnyBatch: Send + Sync {
     fn as_any_mut(&mut self) -> &mut dyn Any;
-    fn family(&self) -> std::any::TypeId;
     /// Every request at once; the replies in request order.
     fn send<'a>(&'a self, sources: &'a Sources, deadline: Instant) -> BoxFuture<'a, Vec<Reply>>;
     /// The reply `None` as an error, for a field that needs the value.
@@ -56,10 +55,6 @@ impl<F: Family> Batch<F> {
 impl<F: Family> AnyBatch for Batch<F> {
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
-    }
-
-    fn family(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<F>()
     }
 
     fn send<'a>(&'a self, sources: &'a Sources, deadline: Instant) -> BoxFuture<'a, Vec<Reply>> {

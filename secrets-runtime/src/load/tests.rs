@@ -2,7 +2,6 @@
 //! derive does: two key-service families in one load, nested structs, absence from a user's
 //! own backend.
 
-use std::any::TypeId;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +13,9 @@ use crate::__private::{
     env, gcs, kms,
 };
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes};
+use crate::environment::NameRule;
 use crate::family::Family;
-use crate::load::Use;
+use crate::load::Decrypt;
 use crate::memory::{MemoryKms, MemoryStore};
 use crate::{BackendError, ErrorKind, Secrets, Sources};
 
@@ -56,22 +56,20 @@ impl Family for OtherKms {
 
 struct OtherSpec(Var);
 
+static ANY_KEY: NameRule = NameRule {
+    what: "the key name",
+    check: |_| Ok(()),
+};
+
 impl FieldSource for OtherSpec {
     fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
-        let var = cx.var(self.0);
-        let how = Use::Ciphertext {
-            family: TypeId::of::<OtherKms>(),
+        let shape = Decrypt {
+            var: self.0,
             key: NameRef::Literal(KEY),
+            rule: &ANY_KEY,
+            pick: Pick::Whole,
         };
-        let read = cx.env(&var, how).and_then(|text| kms::decode(&var, &text));
-        let origin = Origin::new(self).with_var(var);
-        match read {
-            Ok(ciphertext) => {
-                let id = cx.request::<OtherKms>(OtherDecrypt(ciphertext));
-                Planned::pending(origin, id, Pick::Whole)
-            }
-            Err(why) => Planned::done(origin, Err(why)),
-        }
+        shape.plan::<OtherKms>(self, cx, |_, ciphertext| OtherDecrypt(ciphertext))
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -404,4 +402,206 @@ async fn missing_from_a_users_backend_is_absence_as_from_env() {
         .build();
     let loaded = Optional::load_from(&sources).await.unwrap();
     assert_eq!(loaded.maybe, None);
+}
+
+/// Three readers of env `MODE`: the first without a default, then two with different ones.
+/// Each later read is checked against every earlier one, not only the first.
+#[allow(dead_code)] // only its failure is asserted
+struct Modes {
+    mode: Option<String>,
+    fast: Fast,
+    slow: Slow,
+}
+
+macro_rules! one_field_struct {
+    ($ty:ident, $load:expr, $field:ty) => {
+        #[allow(dead_code)]
+        struct $ty {
+            value: $field,
+        }
+        impl Secrets for $ty {
+            const __SPEC: &'static StructSpec = &StructSpec {
+                name: stringify!($ty),
+                fields: &[FieldSpec {
+                    name: "value",
+                    load: $load,
+                }],
+            };
+            fn __assemble(loaded: &mut Loaded) -> Option<Self> {
+                Some(Self {
+                    value: loaded.take::<$field, _>()?,
+                })
+            }
+        }
+    };
+}
+
+one_field_struct!(
+    Fast,
+    Load::Source(&env::Spec {
+        var: Var::Named("MODE"),
+        default: Some("fast"),
+    }),
+    String
+);
+one_field_struct!(
+    Slow,
+    Load::Source(&env::Spec {
+        var: Var::Named("MODE"),
+        default: Some("slow"),
+    }),
+    String
+);
+
+impl Secrets for Modes {
+    const __SPEC: &'static StructSpec = &StructSpec {
+        name: "Modes",
+        fields: &[
+            FieldSpec {
+                name: "mode",
+                load: Load::Source(&env::Spec {
+                    var: Var::Named("MODE"),
+                    default: None,
+                }),
+            },
+            FieldSpec {
+                name: "fast",
+                load: Load::Nested {
+                    prefix: "",
+                    spec: <Fast as Secrets>::__SPEC,
+                },
+            },
+            FieldSpec {
+                name: "slow",
+                load: Load::Nested {
+                    prefix: "",
+                    spec: <Slow as Secrets>::__SPEC,
+                },
+            },
+        ],
+    };
+
+    fn __assemble(loaded: &mut Loaded) -> Option<Self> {
+        let mode = loaded.take::<Option<String>, _>();
+        let fast = loaded.nested::<Fast>();
+        let slow = loaded.nested::<Slow>();
+        Some(Self {
+            mode: mode?,
+            fast: fast?,
+            slow: slow?,
+        })
+    }
+}
+
+#[tokio::test]
+async fn two_defaults_clash_even_after_a_reader_without_one() {
+    let sources = Sources::builder().env::<&str, &str>([]).build();
+    let err = Modes::load_from(&sources).await.err().unwrap();
+    let failed: Vec<(&str, &str)> = err
+        .fields()
+        .iter()
+        .map(|f| (f.field(), f.message()))
+        .collect();
+    assert_eq!(
+        failed,
+        [(
+            "slow.value",
+            "env MODE defaults to another value here than for field `fast.value`; give both the same default, or a default to one only"
+        )]
+    );
+}
+
+/// Env `SHARED` is ciphertext for Cloud KMS in one struct and for another key service in the
+/// nested one, and a bucket name in a third: each clash is named.
+#[allow(dead_code)] // only its failure is asserted
+struct Services {
+    google: SecretString,
+    other: OtherField,
+    bucket: BucketField,
+}
+
+one_field_struct!(
+    OtherField,
+    Load::Source(&OtherSpec(Var::Field("SHARED"))),
+    SecretString
+);
+one_field_struct!(
+    BucketField,
+    Load::Source(&gcs::Spec {
+        bucket: NameRef::Env("SHARED"),
+        object: "o",
+        pick: Pick::Whole,
+    }),
+    SecretString
+);
+
+impl Secrets for Services {
+    const __SPEC: &'static StructSpec = &StructSpec {
+        name: "Services",
+        fields: &[
+            FieldSpec {
+                name: "google",
+                load: Load::Source(&kms::Spec {
+                    var: Var::Named("SHARED"),
+                    key: NameRef::Literal(KEY),
+                    pick: Pick::Whole,
+                }),
+            },
+            FieldSpec {
+                name: "other",
+                load: Load::Nested {
+                    prefix: "",
+                    spec: <OtherField as Secrets>::__SPEC,
+                },
+            },
+            FieldSpec {
+                name: "bucket",
+                load: Load::Nested {
+                    prefix: "",
+                    spec: <BucketField as Secrets>::__SPEC,
+                },
+            },
+        ],
+    };
+
+    fn __assemble(loaded: &mut Loaded) -> Option<Self> {
+        let google = loaded.take::<SecretString, _>();
+        let other = loaded.nested::<OtherField>();
+        let bucket = loaded.nested::<BucketField>();
+        Some(Self {
+            google: google?,
+            other: other?,
+            bucket: bucket?,
+        })
+    }
+}
+
+#[tokio::test]
+async fn ciphertext_for_two_services_or_used_as_a_name_is_named() {
+    let kms = MemoryKms::new();
+    let sources = Sources::builder()
+        .env([("SHARED", b64(&kms.encrypt(KEY, b"x")))])
+        .kms(kms)
+        .backend::<OtherKms>(Arc::new(MemoryKms::new()))
+        .gcs(MemoryStore::new())
+        .build();
+    let err = Services::load_from(&sources).await.err().unwrap();
+    let failed: Vec<(&str, &str)> = err
+        .fields()
+        .iter()
+        .map(|f| (f.field(), f.message()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "other.value",
+                "env SHARED is decrypted by Other KMS here but by KMS for field `google`; read each from its own env var"
+            ),
+            (
+                "bucket.value",
+                "env SHARED is read as a key or bucket name here but as ciphertext by field `google`; read each from its own env var"
+            ),
+        ]
+    );
 }
