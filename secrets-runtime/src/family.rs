@@ -29,9 +29,19 @@ pub trait Family: Send + Sync + 'static {
     /// One request. Fields whose requests are equal share one; `Display` names what is asked
     /// for (`key projects/..`, `object gs://b/o`) in messages.
     type Request: PartialEq + Send + Sync + fmt::Display + 'static;
+    /// The predefined role that grants what `send` does (`roles/cloudkms.cryptoKeyDecrypter`),
+    /// named when a backend reports that permission is denied.
+    const PERMISSION: &'static str;
     /// Whether replies are held to [`SourcesBuilder::max_object_bytes`](crate::SourcesBuilder::max_object_bytes):
     /// stores are, a key service that caps its own plaintext (Cloud KMS: 64 KiB) need not be.
     const CAPPED: bool = true;
+
+    /// The backend a load uses when [`Sources`](crate::Sources) was given none for this
+    /// family: a family that needs no configuration (the local file system, say) has one.
+    #[must_use]
+    fn default_backend() -> Option<Arc<Self::Backend>> {
+        None
+    }
 
     /// Sends one request: the bytes, `None` when what it names does not exist (an `Option`
     /// field is then `None`), or why not. `max_bytes` caps what a store may read.

@@ -41,7 +41,7 @@ pub use sources::{Sources, SourcesBuilder};
 /// and how to put it together; loading is this trait's.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not derive `Secrets`",
-    label = "a nested field's type must derive `Secrets`",
+    label = "`{Self}` must derive `Secrets`",
     note = "add `#[derive(Secrets)]` to `{Self}`, or load this field from a source attribute instead of `#[secrets(nested)]`"
 )]
 pub trait Secrets: Sized {
@@ -78,7 +78,8 @@ pub trait Secrets: Sized {
 /// Not public API: what `#[derive(Secrets)]` expands to refers to these paths.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::kinds::{env, gcs, kms};
+    // Every source kind's module, so that a new kind needs no line here.
+    pub use crate::kinds::*;
     pub use crate::load::{Planned, Planner};
     pub use crate::loaded::Loaded;
     pub use crate::origin::Origin;

@@ -81,7 +81,8 @@ impl Sources {
             .find(|slot| slot.family == TypeId::of::<F>());
         match slot.and_then(|slot| slot.backend.downcast_ref::<Backend<F::Backend>>()) {
             Some(backend) => backend.get().await,
-            None => Err(family::unconfigured(F::NAME, self.unset.unwrap_or(F::HINT))),
+            None => F::default_backend()
+                .ok_or_else(|| family::unconfigured(F::NAME, self.unset.unwrap_or(F::HINT))),
         }
     }
 }

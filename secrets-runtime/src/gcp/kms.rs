@@ -10,10 +10,9 @@ use super::endpoint::{Endpoint, GcpAuth};
 use super::runtime::on_gcp_runtime;
 use super::status::{Resource, backend_error, build_error, integrity};
 use crate::backend::{BoxFuture, Kms, SecretBytes};
+use crate::family::{CloudKms, Family};
 use crate::{BackendError, ErrorKind};
 
-/// The role that grants `cloudkms.cryptoKeyVersions.useToDecrypt`.
-const DECRYPTER: &str = "roles/cloudkms.cryptoKeyDecrypter";
 const ENCRYPTER: &str = "roles/cloudkms.cryptoKeyEncrypter";
 
 /// Cloud KMS: decrypts in this process with the function's own identity.
@@ -106,7 +105,7 @@ impl GcpKms {
     async fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
         let resource = Resource {
             name: &format!("key {key}"),
-            role: DECRYPTER,
+            role: CloudKms::PERMISSION,
             invalid: ErrorKind::Decrypt,
         };
         let reply = self

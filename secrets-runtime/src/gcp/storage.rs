@@ -16,12 +16,10 @@ use super::runtime::on_gcp_runtime;
 use super::status::{Resource, backend_error, build_error, caused_by, integrity};
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
 use crate::convert::buffer::extend_wiped;
+use crate::family::{CloudStorage, Family};
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
 
-/// The role that grants `storage.objects.get` (and `storage.objects.list`, which the bucket
-/// probe uses).
-const VIEWER: &str = "roles/storage.objectViewer";
 /// Where the client goes when no endpoint is given.
 const DEFAULT_ENDPOINT: &str = "https://storage.googleapis.com";
 
@@ -109,7 +107,7 @@ impl GcpStore {
         let name = format!("object gs://{bucket}/{object}");
         let resource = Resource {
             name: &name,
-            role: VIEWER,
+            role: CloudStorage::PERMISSION,
             invalid: ErrorKind::Invalid,
         };
         let mismatch = || {

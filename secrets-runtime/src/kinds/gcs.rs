@@ -22,6 +22,9 @@ pub struct CloudStorage;
 impl Family for CloudStorage {
     const NAME: &'static str = "Cloud Storage";
     const HINT: &'static str = "add one with Sources::builder().gcs(..), .local(dir) or .gcp()";
+    // It grants `storage.objects.get`, and `storage.objects.list`, which the Google
+    // backend's missing-bucket probe uses.
+    const PERMISSION: &'static str = "roles/storage.objectViewer";
     type Backend = dyn ObjectStore;
     type Request = Read;
 

@@ -19,6 +19,7 @@ pub struct CloudKms;
 impl Family for CloudKms {
     const NAME: &'static str = "KMS";
     const HINT: &'static str = "add one with Sources::builder().kms(..), .local(dir) or .gcp()";
+    const PERMISSION: &'static str = "roles/cloudkms.cryptoKeyDecrypter";
     // Cloud KMS caps plaintext at 64 KiB itself.
     const CAPPED: bool = false;
     type Backend = dyn Kms;

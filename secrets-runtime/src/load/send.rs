@@ -64,7 +64,17 @@ impl<F: Family> AnyBatch for Batch<F> {
             let backend: Arc<F::Backend> =
                 match policy.run(deadline, || sources.backend::<F>()).await {
                     Ok(backend) => backend,
-                    Err(why) => return self.requests.iter().map(|_| Err(why.clone())).collect(),
+                    Err(why) => {
+                        // No client is not "no value": a build error of kind `Missing` (from a
+                        // user's builder) must not turn every `Option` field into `None`.
+                        let why = match why.kind() {
+                            crate::ErrorKind::Missing => {
+                                BackendError::new(crate::ErrorKind::Unconfigured, why.message())
+                            }
+                            _ => why,
+                        };
+                        return self.requests.iter().map(|_| Err(why.clone())).collect();
+                    }
                 };
             let max = sources.max_object_bytes;
             let replies = self.requests.iter().map(|request| {
@@ -72,7 +82,8 @@ impl<F: Family> AnyBatch for Batch<F> {
                 async move {
                     let reply = policy
                         .run(deadline, || F::send(backend, request, max))
-                        .await?;
+                        .await
+                        .map_err(|why| permission_hint::<F>(why))?;
                     // A backend is asked to keep to the cap; this holds for one that does not,
                     // before anything parses what it returned.
                     if let (true, Some(bytes)) = (F::CAPPED, &reply) {
@@ -91,6 +102,19 @@ impl<F: Family> AnyBatch for Batch<F> {
             format!("{} not found", self.requests[index]),
         )
     }
+}
+
+/// A denied permission names the role that grants it, whoever's backend reported it.
+fn permission_hint<F: Family>(why: BackendError) -> BackendError {
+    if why.kind() != crate::ErrorKind::PermissionDenied || why.message().contains(F::PERMISSION) {
+        return why;
+    }
+    let message = format!(
+        "{}; the caller needs {} on it",
+        why.message(),
+        F::PERMISSION
+    );
+    BackendError::new(why.kind(), message)
 }
 
 /// Every batch's requests at once; a family no field needs never builds a client.

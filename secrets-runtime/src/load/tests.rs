@@ -41,6 +41,7 @@ impl fmt::Display for OtherDecrypt {
 impl Family for OtherKms {
     const NAME: &'static str = "Other KMS";
     const HINT: &'static str = "add one with .backend::<OtherKms>(..)";
+    const PERMISSION: &'static str = "roles/other.decrypter";
     type Backend = dyn Kms;
     type Request = OtherDecrypt;
 
@@ -604,4 +605,111 @@ async fn ciphertext_for_two_services_or_used_as_a_name_is_named() {
             ),
         ]
     );
+}
+
+/// A user's store that denies everything, in its own words.
+struct DeniedStore;
+
+impl ObjectStore for DeniedStore {
+    fn read<'a>(
+        &'a self,
+        bucket: &'a str,
+        _: &'a str,
+        _: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        let why = BackendError::new(
+            ErrorKind::PermissionDenied,
+            format!("{bucket}: access denied"),
+        );
+        Box::pin(std::future::ready(Err(why)))
+    }
+}
+
+#[tokio::test]
+async fn a_denied_permission_names_the_role_whatever_the_backend() {
+    let sources = Sources::builder().gcs(DeniedStore).build();
+    let err = Optional::load_from(&sources).await.err().unwrap();
+    let failed = err.field("maybe").unwrap();
+    assert_eq!(failed.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(
+        failed.message(),
+        "my-bucket: access denied; the caller needs roles/storage.objectViewer on it"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_cannot_be_built_is_never_absence() {
+    let sources = Sources::builder()
+        .gcs_with(|| {
+            Box::pin(async {
+                Err::<MemoryStore, _>(BackendError::new(ErrorKind::Missing, "no credentials file"))
+            })
+        })
+        .build();
+    let err = Optional::load_from(&sources).await.err().unwrap();
+    let failed = err.field("maybe").unwrap();
+    assert_eq!(
+        (failed.kind(), failed.message()),
+        (ErrorKind::Unconfigured, "no credentials file")
+    );
+}
+
+/// A family that needs no configuration: its backend is there unless one is given.
+struct Builtin;
+
+impl Family for Builtin {
+    const NAME: &'static str = "built-in store";
+    const HINT: &'static str = "none needed";
+    const PERMISSION: &'static str = "none";
+    type Backend = dyn ObjectStore;
+    type Request = BuiltinRead;
+
+    fn default_backend() -> Option<Arc<dyn ObjectStore>> {
+        Some(Arc::new(
+            MemoryStore::new().with_object("builtin", "greeting", "hello"),
+        ))
+    }
+
+    fn send<'a>(
+        store: &'a dyn ObjectStore,
+        _: &'a BuiltinRead,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        store.read("builtin", "greeting", max_bytes)
+    }
+}
+
+#[derive(PartialEq)]
+struct BuiltinRead;
+
+impl fmt::Display for BuiltinRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the greeting")
+    }
+}
+
+struct BuiltinSpec;
+
+impl FieldSource for BuiltinSpec {
+    fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
+        let shape = crate::load::Fetch {
+            place: NameRef::Literal("builtin"),
+            rule: &ANY_KEY,
+            pick: Pick::Whole,
+        };
+        shape.plan::<Builtin>(self, cx, |_| BuiltinRead)
+    }
+
+    fn describe(&self, _: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the built-in store")
+    }
+}
+
+one_field_struct!(Greeting, Load::Source(&BuiltinSpec), String);
+
+#[tokio::test]
+async fn a_family_with_a_default_backend_needs_no_configuration() {
+    let sources = Sources::builder().build();
+    let greeting = Greeting::load_from(&sources).await.unwrap();
+    assert_eq!(greeting.value, "hello");
 }
