@@ -10,6 +10,8 @@ use serde_json::value::RawValue;
 use crate::backend::SecretBytes;
 use crate::{BackendError, ErrorKind};
 
+mod unescape;
+
 /// A JSON object's keys, each with its value's text as it stands in the object's bytes.
 ///
 /// Values stay borrowed until a field picks one: only that value is ever copied out of the
@@ -96,14 +98,12 @@ pub(crate) fn pick(object: &JsonObject<'_>, key: &str) -> Result<SecretBytes, Ba
         ));
     };
     match json_type(value) {
-        "string" => serde_json::from_str::<String>(value.get())
-            .map(|text| SecretBytes::new(text.into_bytes()))
-            .map_err(|_| {
-                BackendError::new(
-                    ErrorKind::Invalid,
-                    format!("key `{key}` holds an invalid JSON string"),
-                )
-            }),
+        "string" => unescape::unescape(value.get()).ok_or_else(|| {
+            BackendError::new(
+                ErrorKind::Invalid,
+                format!("key `{key}` holds an invalid JSON string"),
+            )
+        }),
         "null" => Err(BackendError::new(
             ErrorKind::Missing,
             format!("key `{key}` is null"),
