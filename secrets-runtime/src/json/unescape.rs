@@ -1,9 +1,9 @@
 //! A JSON string's contents, unescaped straight into a buffer that is wiped when dropped.
 //!
-//! serde_json unescapes a string that holds an escape (`\n` in a PEM key, `\"` in a
+//! `serde_json` unescapes a string that holds an escape (`\n` in a PEM key, `\"` in a
 //! password) through a scratch buffer that grows by reallocation and is freed unwiped; for a
 //! secret that would leave copies in freed memory. The literal comes from the parser, so it
-//! is valid JSON; what serde_json still refuses (a lone surrogate) is refused here too.
+//! is valid JSON; what `serde_json` still refuses (a lone surrogate) is refused here too.
 
 use zeroize::Zeroize;
 
@@ -75,7 +75,7 @@ fn hex4(digits: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
 
-    /// What serde_json makes of the literal, for comparison.
+    /// What `serde_json` makes of the literal, for comparison.
     fn reference(literal: &str) -> Option<Vec<u8>> {
         serde_json::from_str::<String>(literal)
             .ok()
