@@ -127,11 +127,14 @@ mod tests {
         for c in chars {
             check(&serde_json::to_string(&format!("x{c}y")).unwrap());
             let mut units = [0u16; 2];
-            let escaped: String = c
+            let escaped = c
                 .encode_utf16(&mut units)
                 .iter()
-                .map(|u| format!("\\u{u:04x}"))
-                .collect();
+                .fold(String::new(), |mut out, u| {
+                    use std::fmt::Write;
+                    let _ = write!(out, "\\u{u:04x}");
+                    out
+                });
             check(&format!("\"{escaped}\""));
         }
     }
