@@ -52,7 +52,7 @@ impl FieldError {
         }
     }
 
-    /// The Rust field name.
+    /// The Rust field name, with the path of the nested struct it is in: `db.password`.
     #[must_use]
     pub fn field(&self) -> &str {
         &self.field

@@ -124,7 +124,8 @@ impl RetryPolicy {
                 Err(_) => unanswered(attempt_deadline - started),
             };
             let left = deadline.saturating_duration_since(Instant::now());
-            let wait = jittered(backoff);
+            // The floor holds after the jitter too: no wait is shorter than the minimum.
+            let wait = jittered(backoff).max(MIN_BACKOFF);
             if wait < left {
                 sleep(wait).await;
             } else if !last && left >= MIN_BACKOFF + MIN_ATTEMPT {
@@ -330,9 +331,10 @@ mod tests {
             })
             .await;
         assert_eq!(result.unwrap_err().kind(), ErrorKind::Unavailable);
-        // Waits of at least half of 10 ms: at most 200 of them in 1 s, plus the first try.
+        // Waits of at least 10 ms, jitter included: at most 100 of them in 1 s, plus the
+        // first try.
         let calls = calls.load(Ordering::SeqCst);
-        assert!((100..=201).contains(&calls), "{calls} attempts in 1 s");
+        assert!((90..=101).contains(&calls), "{calls} attempts in 1 s");
     }
 
     #[tokio::test(start_paused = true)]

@@ -28,8 +28,10 @@ impl FieldSource for Spec {
         );
         let origin = Origin::new(self).with_var(var);
         match (read, self.default) {
-            (Ok(value), _) => {
-                Planned::done(origin, Ok(SecretBytes::new(value.as_bytes().to_vec())))
+            // The value's own buffer becomes the field's: no second copy of it.
+            (Ok(mut value), _) => {
+                let bytes = std::mem::take(&mut *value).into_bytes();
+                Planned::done(origin, Ok(SecretBytes::new(bytes)))
             }
             (Err(why), Some(default)) if why.kind() == ErrorKind::Missing => Planned::done(
                 origin.defaulted(),
