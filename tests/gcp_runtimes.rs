@@ -1,8 +1,9 @@
 //! Google's clients are kept for the process, yet every load may run on another Tokio runtime
 //! (each `#[tokio::test]` is one; so is a short-lived runtime in `main`). Tested through the
 //! production credentials path: Application Default Credentials finding a local metadata
-//! server (`GCE_METADATA_HOST`) that issues one-second tokens, and the KMS wire server refusing
-//! any request whose bearer token is missing, unknown or expired.
+//! server (`GCE_METADATA_HOST`) that issues short-lived tokens, and the KMS wire server
+//! refusing any request whose bearer token is missing, unknown or expired. The loads are
+//! `Config::load()` itself, with its default policy.
 //!
 //! `GCE_METADATA_HOST` must be in the process environment, which a Rust 2024 test may not
 //! change, so the loads run in a child: this binary again, with the environment a function
@@ -13,18 +14,20 @@
 mod common;
 
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{DB_PASS, KEY, assert_no_secret, b64};
 use secrets_runtime::gcp::{CREDENTIALS_ENV, KMS_ENDPOINT_ENV};
-use secrets_runtime::{ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
+use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
 use secrets_wire_server::{KmsServer, MetadataServer};
 
 /// Set in the child.
 const CHILD: &str = "SECRETS_TEST_CHILD";
-/// What the metadata server says a token lives: short, so that a later runtime needs a new one.
-const TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+/// What the metadata server says a token lives. google-cloud-auth refreshes a token that lives
+/// under 4 minutes every 10 s, on the task it spawned when the client was built: with 12 s,
+/// the second load (after the first token expired) needs the token that task fetched. Where
+/// that task died with the first runtime, the second load panicked inside the auth crate.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(12);
 
 #[derive(Debug, Secrets)]
 struct Config {
@@ -108,7 +111,7 @@ fn loads_on_five_runtimes_with_metadata_server_tokens() {
 fn five_runtimes() {
     fn load_on(runtime: &tokio::runtime::Runtime, n: usize) {
         let config = runtime
-            .block_on(Config::load_from(sources()))
+            .block_on(Config::load())
             .unwrap_or_else(|e| panic!("runtime {n}: {e}"));
         assert_eq!(config.db_pass.expose_secret(), DB_PASS, "runtime {n}");
         println!("loaded on runtime {n}");
@@ -121,7 +124,7 @@ fn five_runtimes() {
     };
     load_on(&current_thread(), 1);
     // Not synchronisation: the token must expire so that the next load needs a new one.
-    std::thread::sleep(TOKEN_LIFETIME + Duration::from_millis(300));
+    std::thread::sleep(TOKEN_LIFETIME + Duration::from_millis(500));
     load_on(&current_thread(), 2);
     load_on(&tokio::runtime::Runtime::new().unwrap(), 3);
     std::thread::scope(|scope| {
@@ -129,24 +132,6 @@ fn five_runtimes() {
             scope.spawn(move || load_on(&current_thread(), n));
         }
     });
-}
-
-/// What `Secrets::load()` uses, built from the same environment and kept for the process the
-/// same way, with a patient policy: after a token expires, google-cloud-auth fetches the next
-/// one up to 10 s later (its refresh cadence for short-lived tokens), longer than the default
-/// 3 s attempt.
-fn sources() -> &'static Sources {
-    static SOURCES: OnceLock<Sources> = OnceLock::new();
-    SOURCES.get_or_init(|| {
-        Sources::builder()
-            .gcp()
-            .retry(
-                RetryPolicy::default()
-                    .with_deadline(Duration::from_secs(40))
-                    .with_attempt_timeout(Duration::from_secs(30)),
-            )
-            .build()
-    })
 }
 
 /// The check the child relies on bites: an endpoint override sends no token unless ADC is
