@@ -1,19 +1,117 @@
 #!/usr/bin/env python3
-"""Writes benches/boot/configs.rs: the structs the boot benchmark loads, N = 1, 8, 32, 128.
+"""Writes benches/boot/configs.rs: the structs the boot benchmark loads.
 
-Half the fields (rounded up) are #[kms] fields, each with its own ciphertext env var; the rest
-are #[gcs] keys, four to an object. Run again after changing the mix: `scripts/gen-bench-configs.py`.
+`Config1` … `Config128`: half the fields (rounded up) are #[kms] fields, each with its own
+ciphertext env var; the rest are #[gcs] keys, four to an object.
+
+`Nested`: a parent with two nested structs of one type under two prefixes, each level with
+#[kms] and #[gcs] fields, some requests shared between levels (an object the parent also
+reads, a ciphertext all three read keys of). This script works out the distinct requests of
+the whole tree itself, from the same description it writes the structs from, so the benchmark
+compares what the loader sends against a count the loader had no part in.
+
+Run again after changing the mix: `scripts/gen-bench-configs.py`.
 """
 import pathlib
 
 SIZES = [1, 8, 32, 128]
 KEYS_PER_OBJECT = 4
 
+# A struct: its #[kms] fields as (field, explicit env or None, json_key or None), its #[gcs]
+# fields as (field, object, key), and its nested fields as (field, prefix, struct).
+DATABASE = {
+    "name": "NestedDatabase",
+    "doc": "The struct `Nested` holds twice, under `PRIMARY_` and `REPLICA_`.",
+    "kms": [("password", None, None), ("signing", "SHARED_CT", "db")],
+    "gcs": [("user", "db", "user"), ("tls_key", "db", "tls_key"), ("ca", "shared", "ca")],
+    "nested": [],
+}
+NESTED = {
+    "name": "Nested",
+    "doc": "A parent with two nested structs whose requests overlap its own.",
+    "kms": [("api_key", None, None), ("session_key", None, None), ("signing", "SHARED_CT", "app")],
+    "gcs": [("token", "app", "token"), ("webhook", "app", "webhook"), ("ca", "shared", "ca")],
+    "nested": [("primary", "PRIMARY_", DATABASE), ("replica", "REPLICA_", DATABASE)],
+}
+
 
 def mix(n):
     kms = (n + 1) // 2
     gcs = n - kms
     return kms, gcs
+
+
+def flat(n):
+    kms, gcs = mix(n)
+    lines = [
+        f"/// {n} secrets: {kms} ciphertexts, {gcs} JSON keys over {-(-gcs // KEYS_PER_OBJECT)} objects.",
+        "#[derive(Secrets)]",
+        "#[allow(dead_code)] // loaded to be timed, never read",
+        f"pub struct Config{n} {{",
+    ]
+    for i in range(kms):
+        lines += [f'    #[kms(env = "CT{i}")]', f"    k{i}: SecretString,"]
+    for i in range(gcs):
+        lines += [f'    #[gcs(object = "obj{i // KEYS_PER_OBJECT}", key = "key{i}")]', f"    g{i}: SecretString,"]
+    return lines + ["}", ""]
+
+
+def struct(spec):
+    """The Rust of one struct of the nested tree (not of the structs it nests)."""
+    lines = [
+        f"/// {spec['doc']}",
+        "#[derive(Secrets)]",
+        "#[allow(dead_code)] // loaded to be timed, never read",
+        f"pub struct {spec['name']} {{",
+    ]
+    for field, env, json_key in spec["kms"]:
+        args = ", ".join(
+            [f'env = "{env}"'] * (env is not None) + [f'json_key = "{json_key}"'] * (json_key is not None)
+        )
+        lines += [f"    #[kms({args})]" if args else "    #[kms]", f"    {field}: SecretString,"]
+    for field, obj, key in spec["gcs"]:
+        lines += [f'    #[gcs(object = "{obj}", key = "{key}")]', f"    {field}: SecretString,"]
+    for field, prefix, inner in spec["nested"]:
+        lines += [f'    #[secrets(nested, prefix = "{prefix}")]', f"    {field}: {inner['name']},"]
+    return lines + ["}", ""]
+
+
+def structs(spec, seen):
+    """Every struct of the tree under `spec`, each once, nested ones first."""
+    lines = []
+    for _, _, inner in spec["nested"]:
+        if inner["name"] not in seen:
+            seen.add(inner["name"])
+            lines += structs(inner, seen)
+    return lines + struct(spec)
+
+
+def requests(spec, prefix, ciphertexts, objects):
+    """Adds the requests of the tree under `spec` to `ciphertexts` (env var -> JSON keys
+    picked from its plaintext; none: used whole) and `objects` (object -> keys), following the
+    README's rules: a nested prefix goes before env vars derived from field names, names
+    given explicitly are used as written, and the bucket is always STORAGE_BUCKET.
+    Returns the number of fields."""
+    fields = 0
+    for field, env, json_key in spec["kms"]:
+        keys = ciphertexts.setdefault(env if env is not None else prefix + field.upper(), set())
+        if json_key is not None:
+            keys.add(json_key)
+        fields += 1
+    for _, obj, key in spec["gcs"]:
+        objects.setdefault(obj, set()).add(key)
+        fields += 1
+    for _, inner_prefix, inner in spec["nested"]:
+        fields += requests(inner, prefix + inner_prefix, ciphertexts, objects)
+    return fields
+
+
+def table(name, doc, entries):
+    lines = [f"/// {doc}", f"pub const {name}: &[(&str, &[&str])] = &["]
+    for name, keys in sorted(entries.items()):
+        quoted = ", ".join(f'"{k}"' for k in sorted(keys))
+        lines.append(f'    ("{name}", &[{quoted}]),')
+    return lines + ["];", ""]
 
 
 out = [
@@ -30,19 +128,22 @@ out = [
     "",
 ]
 for n in SIZES:
-    kms, gcs = mix(n)
-    out.append(f"/// {n} secrets: {kms} ciphertexts, {gcs} JSON keys over {-(-gcs // KEYS_PER_OBJECT)} objects.")
-    out.append("#[derive(Secrets)]")
-    out.append("#[allow(dead_code)] // loaded to be timed, never read")
-    out.append(f"pub struct Config{n} {{")
-    for i in range(kms):
-        out.append(f'    #[kms(env = "CT{i}")]')
-        out.append(f"    k{i}: SecretString,")
-    for i in range(gcs):
-        out.append(f'    #[gcs(object = "obj{i // KEYS_PER_OBJECT}", key = "key{i}")]')
-        out.append(f"    g{i}: SecretString,")
-    out.append("}")
-    out.append("")
+    out += flat(n)
+
+ciphertexts, objects = {}, {}
+fields = requests(NESTED, "", ciphertexts, objects)
+out += structs(NESTED, set())
+out += [f"/// The secrets of `{NESTED['name']}`, over all its levels.", f"pub const NESTED_FIELDS: usize = {fields};", ""]
+out += table(
+    "NESTED_CIPHERTEXTS",
+    f"The distinct ciphertexts `{NESTED['name']}` reads (env var, JSON keys of its plaintext; none: used whole).",
+    ciphertexts,
+)
+out += table(
+    "NESTED_OBJECTS",
+    f"The distinct objects `{NESTED['name']}` reads, in `STORAGE_BUCKET`, with the keys it picks.",
+    objects,
+)
 path = pathlib.Path(__file__).resolve().parent.parent / "benches" / "boot" / "configs.rs"
 path.write_text("\n".join(out))
 print(f"wrote {path}")

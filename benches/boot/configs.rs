@@ -370,3 +370,60 @@ pub struct Config128 {
     #[gcs(object = "obj15", key = "key63")]
     g63: SecretString,
 }
+
+/// The struct `Nested` holds twice, under `PRIMARY_` and `REPLICA_`.
+#[derive(Secrets)]
+#[allow(dead_code)] // loaded to be timed, never read
+pub struct NestedDatabase {
+    #[kms]
+    password: SecretString,
+    #[kms(env = "SHARED_CT", json_key = "db")]
+    signing: SecretString,
+    #[gcs(object = "db", key = "user")]
+    user: SecretString,
+    #[gcs(object = "db", key = "tls_key")]
+    tls_key: SecretString,
+    #[gcs(object = "shared", key = "ca")]
+    ca: SecretString,
+}
+
+/// A parent with two nested structs whose requests overlap its own.
+#[derive(Secrets)]
+#[allow(dead_code)] // loaded to be timed, never read
+pub struct Nested {
+    #[kms]
+    api_key: SecretString,
+    #[kms]
+    session_key: SecretString,
+    #[kms(env = "SHARED_CT", json_key = "app")]
+    signing: SecretString,
+    #[gcs(object = "app", key = "token")]
+    token: SecretString,
+    #[gcs(object = "app", key = "webhook")]
+    webhook: SecretString,
+    #[gcs(object = "shared", key = "ca")]
+    ca: SecretString,
+    #[secrets(nested, prefix = "PRIMARY_")]
+    primary: NestedDatabase,
+    #[secrets(nested, prefix = "REPLICA_")]
+    replica: NestedDatabase,
+}
+
+/// The secrets of `Nested`, over all its levels.
+pub const NESTED_FIELDS: usize = 16;
+
+/// The distinct ciphertexts `Nested` reads (env var, JSON keys of its plaintext; none: used whole).
+pub const NESTED_CIPHERTEXTS: &[(&str, &[&str])] = &[
+    ("API_KEY", &[]),
+    ("PRIMARY_PASSWORD", &[]),
+    ("REPLICA_PASSWORD", &[]),
+    ("SESSION_KEY", &[]),
+    ("SHARED_CT", &["app", "db"]),
+];
+
+/// The distinct objects `Nested` reads, in `STORAGE_BUCKET`, with the keys it picks.
+pub const NESTED_OBJECTS: &[(&str, &[&str])] = &[
+    ("app", &["token", "webhook"]),
+    ("db", &["tls_key", "user"]),
+    ("shared", &["ca"]),
+];

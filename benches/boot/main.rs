@@ -1,6 +1,8 @@
 //! Boot benchmark: `Config::load_from` of the derive against hand-written sequential boot code,
 //! both with Google's official clients over real HTTP, against the KMS wire server and
-//! fake-gcs-server behind a proxy, each answering every request after `L` of latency.
+//! fake-gcs-server behind a proxy, each answering every request after `L` of latency: configs
+//! of 1 to 128 secrets in one struct, and `Nested`, a parent with two nested structs whose
+//! requests overlap.
 //!
 //! `scripts/bench boot` runs it (it installs fake-gcs-server and sets `FAKE_GCS_SERVER`).
 //! Options: `--latency-ms L` (default 20), `--iterations I` (default 10).
@@ -19,11 +21,107 @@ use secrets_runtime::{Secrets, Sources};
 use secrets_wire_server::{FakeGcs, GcsProxy, KmsServer};
 
 use crate::baseline::Baseline;
-use crate::configs::{Config1, Config8, Config32, Config128, mix};
+use crate::configs::{
+    Config1, Config8, Config32, Config128, NESTED_CIPHERTEXTS, NESTED_FIELDS, NESTED_OBJECTS,
+    Nested, mix,
+};
 
 const KEY: &str = "projects/bench/locations/global/keyRings/bench/cryptoKeys/boot";
 const BUCKET: &str = "bench-secrets";
-const SIZES: [usize; 4] = [1, 8, 32, 128];
+const CASES: [Case; 5] = [
+    Case::Flat(1),
+    Case::Flat(8),
+    Case::Flat(32),
+    Case::Flat(128),
+    Case::Nested,
+];
+
+/// One row of the table: a config of `n` secrets in one struct, or the nested tree.
+#[derive(Clone, Copy)]
+enum Case {
+    Flat(usize),
+    Nested,
+}
+
+impl Case {
+    fn label(self) -> String {
+        match self {
+            Self::Flat(n) => n.to_string(),
+            Self::Nested => format!("nested: {NESTED_FIELDS} in 3 structs"),
+        }
+    }
+
+    /// The requests a load needs, counted from the configs' description, not by the loader.
+    fn distinct_requests(self) -> usize {
+        match self {
+            Self::Flat(n) => {
+                let (kms_fields, _, objects) = mix(n);
+                kms_fields + objects
+            }
+            Self::Nested => NESTED_CIPHERTEXTS.len() + NESTED_OBJECTS.len(),
+        }
+    }
+
+    /// The env of the case: its ciphertexts, the key and the bucket.
+    fn env(self, servers: &Servers) -> HashMap<String, String> {
+        let plaintexts: Vec<(String, Vec<u8>)> = match self {
+            Self::Flat(n) => (0..mix(n).0)
+                .map(|i| (format!("CT{i}"), format!("kms-secret-{i}").into_bytes()))
+                .collect(),
+            Self::Nested => NESTED_CIPHERTEXTS
+                .iter()
+                .map(|(var, keys)| {
+                    let plaintext = if keys.is_empty() {
+                        format!("nested-{var}").into_bytes()
+                    } else {
+                        json_object(&format!("nested-{var}"), *keys)
+                    };
+                    ((*var).to_owned(), plaintext)
+                })
+                .collect(),
+        };
+        let mut env: HashMap<String, String> = plaintexts
+            .into_iter()
+            .map(|(var, plaintext)| {
+                let ciphertext = servers.kms.encrypt(KEY, &plaintext);
+                (var, BASE64_STANDARD.encode(ciphertext))
+            })
+            .collect();
+        env.insert("KMS_CRYPTO_KEY_ID".into(), KEY.into());
+        env.insert("STORAGE_BUCKET".into(), BUCKET.into());
+        env
+    }
+
+    async fn derive(self, sources: &Sources) -> usize {
+        match self {
+            Self::Flat(1) => load::<Config1>(sources).await,
+            Self::Flat(8) => load::<Config8>(sources).await,
+            Self::Flat(32) => load::<Config32>(sources).await,
+            Self::Flat(128) => load::<Config128>(sources).await,
+            Self::Flat(n) => unreachable!("no config of {n} secrets"),
+            Self::Nested => load::<Nested>(sources).await,
+        }
+    }
+
+    async fn baseline(self, baseline: &Baseline, env: &HashMap<String, String>) -> usize {
+        match self {
+            Self::Flat(n) => baseline.load(n, env).await.len(),
+            Self::Nested => baseline.load_nested(env).await.len(),
+        }
+    }
+}
+
+/// A JSON object whose `keys` hold `{prefix}-{key}`.
+fn json_object(prefix: &str, keys: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<u8> {
+    let object: serde_json::Map<String, serde_json::Value> = keys
+        .into_iter()
+        .map(|key| {
+            let key = key.as_ref();
+            (key.to_owned(), format!("{prefix}-{key}").into())
+        })
+        .collect();
+    serde_json::to_vec(&object).unwrap()
+}
 
 struct Servers {
     kms: KmsServer,
@@ -43,19 +141,23 @@ impl Servers {
     }
 }
 
-/// The objects of the largest config (smaller ones read a prefix of them) and the servers.
+/// The objects of the largest config (smaller ones read a prefix of them), those of `Nested`,
+/// and the servers.
 async fn servers() -> Servers {
     let dir = tempfile::tempdir().unwrap();
     let (_, gcs_fields, objects) = mix(128);
-    std::fs::create_dir_all(dir.path().join(BUCKET)).unwrap();
+    let bucket = dir.path().join(BUCKET);
+    std::fs::create_dir_all(&bucket).unwrap();
     for j in 0..objects {
-        let keys: serde_json::Map<String, serde_json::Value> = (j * 4..(j + 1) * 4)
+        let keys = (j * 4..(j + 1) * 4)
             .filter(|i| *i < gcs_fields)
-            .map(|i| (format!("key{i}"), format!("stored-secret-{i}").into()))
-            .collect();
+            .map(|i| format!("key{i}"));
+        std::fs::write(bucket.join(format!("obj{j}")), json_object("stored", keys)).unwrap();
+    }
+    for (name, keys) in NESTED_OBJECTS {
         std::fs::write(
-            dir.path().join(BUCKET).join(format!("obj{j}")),
-            serde_json::to_vec(&keys).unwrap(),
+            bucket.join(name),
+            json_object(&format!("nested-{name}"), *keys),
         )
         .unwrap();
     }
@@ -69,25 +171,6 @@ async fn servers() -> Servers {
         _gcs: gcs,
         _dir: dir,
     }
-}
-
-fn env(servers: &Servers, n: usize) -> HashMap<String, String> {
-    let (kms_fields, _, _) = mix(n);
-    let mut env: HashMap<String, String> = (0..kms_fields)
-        .map(|i| {
-            (
-                format!("CT{i}"),
-                BASE64_STANDARD.encode(
-                    servers
-                        .kms
-                        .encrypt(KEY, format!("kms-secret-{i}").as_bytes()),
-                ),
-            )
-        })
-        .collect();
-    env.insert("KMS_CRYPTO_KEY_ID".into(), KEY.into());
-    env.insert("STORAGE_BUCKET".into(), BUCKET.into());
-    env
 }
 
 /// Median time and requests per run of `run`, after one run that is not counted (it builds
@@ -120,16 +203,6 @@ async fn load<C: Secrets>(sources: &Sources) -> usize {
     }
 }
 
-async fn derive(n: usize, sources: &Sources) -> usize {
-    match n {
-        1 => load::<Config1>(sources).await,
-        8 => load::<Config8>(sources).await,
-        32 => load::<Config32>(sources).await,
-        128 => load::<Config128>(sources).await,
-        _ => unreachable!("no config of {n} secrets"),
-    }
-}
-
 fn option(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -155,27 +228,39 @@ async fn main() {
         "| N secrets | distinct requests | derive: time | derive: × L | derive: requests | baseline: time | baseline: × L | baseline: requests | speed-up |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for n in SIZES {
-        let env = env(&servers, n);
+    for case in CASES {
+        let env = case.env(&servers);
         let sources = Sources::builder()
             .env(env.clone())
             .kms_endpoint(servers.kms.endpoint())
             .storage_endpoint(servers.proxy.endpoint())
             .build();
-        let (kms_fields, _, objects) = mix(n);
-        let (ours, our_requests) = measure(&servers, iterations, || derive(n, &sources)).await;
-        let (theirs, their_requests) = measure(&servers, iterations, || async {
-            baseline.load(n, &env).await.len()
-        })
-        .await;
+        let (ours, our_requests) = measure(&servers, iterations, || case.derive(&sources)).await;
+        let (theirs, their_requests) =
+            measure(&servers, iterations, || case.baseline(&baseline, &env)).await;
+        let distinct = case.distinct_requests();
         println!(
-            "| {n} | {} | {:.1} ms | {:.2} | {our_requests} | {:.1} ms | {:.2} | {their_requests} | {:.1}× |",
-            kms_fields + objects,
+            "| {} | {distinct} | {:.1} ms | {:.2} | {our_requests} | {:.1} ms | {:.2} | {their_requests} | {:.1}× |",
+            case.label(),
             ms(ours),
             ours.as_secs_f64() / latency.as_secs_f64(),
             ms(theirs),
             theirs.as_secs_f64() / latency.as_secs_f64(),
             theirs.as_secs_f64() / ours.as_secs_f64(),
+        );
+        // The floor is the promise: a request shared by fields (or by structs of a tree) is
+        // made once, and nothing no field uses is requested.
+        assert_eq!(
+            our_requests,
+            distinct,
+            "{}: the derive's requests per load",
+            case.label()
+        );
+        assert_eq!(
+            their_requests,
+            distinct,
+            "{}: the baseline's requests per load",
+            case.label()
         );
     }
 }
