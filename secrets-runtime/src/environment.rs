@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use crate::backend::SecretBytes;
 use crate::spec::NameRef;
 use crate::{BackendError, ErrorKind};
 
@@ -25,11 +26,11 @@ pub(crate) enum Env {
 
 impl Env {
     /// The value of `name`; an [`ErrorKind::Missing`] error when unset or empty, an
-    /// [`ErrorKind::Invalid`] one when not UTF-8.
-    pub(crate) fn get(&self, name: &str) -> Result<Zeroizing<String>, BackendError> {
+    /// [`ErrorKind::Invalid`] one when not UTF-8. A value from a map is lent, not copied.
+    pub(crate) fn get(&self, name: &str) -> Result<Value<'_>, BackendError> {
         let value = match self {
             Self::Process => match std::env::var(name) {
-                Ok(value) => Zeroizing::new(value),
+                Ok(value) => Value::Owned(Zeroizing::new(value)),
                 Err(VarError::NotPresent) => return Err(not_set(name)),
                 Err(VarError::NotUnicode(_)) => {
                     return Err(BackendError::new(
@@ -38,7 +39,7 @@ impl Env {
                     ));
                 }
             },
-            Self::Map(map) => map.get(name).cloned().ok_or_else(|| not_set(name))?,
+            Self::Map(map) => Value::Lent(map.get(name).ok_or_else(|| not_set(name))?),
         };
         if value.is_empty() {
             return Err(BackendError::new(
@@ -47,6 +48,33 @@ impl Env {
             ));
         }
         Ok(value)
+    }
+}
+
+/// An env var's value: the process's copy (wiped when dropped), or lent by the map.
+pub(crate) enum Value<'e> {
+    Owned(Zeroizing<String>),
+    Lent(&'e str),
+}
+
+impl Value<'_> {
+    /// The value as a field's bytes: the process's copy becomes them, a lent one is copied.
+    pub(crate) fn into_bytes(self) -> SecretBytes {
+        match self {
+            Self::Owned(mut value) => SecretBytes::new(std::mem::take(&mut *value).into_bytes()),
+            Self::Lent(value) => SecretBytes::new(value.as_bytes().to_vec()),
+        }
+    }
+}
+
+impl std::ops::Deref for Value<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Self::Owned(value) => value,
+            Self::Lent(value) => value,
+        }
     }
 }
 

@@ -15,8 +15,79 @@ mod unescape;
 /// A JSON object's keys, each with its value's text as it stands in the object's bytes.
 ///
 /// Values stay borrowed until a field picks one: only that value is ever copied out of the
-/// (zeroized) object buffer, so no unpicked secret lingers in an unwiped allocation.
-pub(crate) type JsonObject<'a> = HashMap<Cow<'a, str>, &'a RawValue>;
+/// (zeroized) object buffer, so no unpicked secret lingers in an unwiped allocation. Keys are
+/// borrowed too unless they hold an escape. A secrets object has a handful of keys, searched
+/// in place; a large one gets a hash index, so that neither the duplicate check nor a pick
+/// grows with the square of its size.
+pub(crate) struct JsonObject<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    index: Option<HashMap<Cow<'a, str>, usize>>,
+}
+
+/// Up to this many keys, a linear search beats hashing.
+const SMALL: usize = 16;
+
+impl<'a> JsonObject<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+        let at = match &self.index {
+            Some(index) => *index.get(key)?,
+            None => self.entries.iter().position(|(k, _)| k == key)?,
+        };
+        Some(self.entries[at].1)
+    }
+
+    /// Adds `key`, or gives it back when the object has it already.
+    fn insert(&mut self, key: Cow<'a, str>, value: &'a RawValue) -> Result<(), Cow<'a, str>> {
+        if self.get(&key).is_some() {
+            return Err(key);
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        } else if self.entries.len() == SMALL {
+            let mut index: HashMap<Cow<'a, str>, usize> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(at, (k, _))| (k.clone(), at))
+                .collect();
+            index.insert(key.clone(), self.entries.len());
+            self.index = Some(index);
+        }
+        self.entries.push((key, value));
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for JsonObject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys only: the values are secrets.
+        f.debug_list()
+            .entries(self.entries.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+/// A key, borrowed from the object's bytes when it holds no escape.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
 
 /// A JSON object whose keys are all distinct: with a key written twice, which value was
 /// meant is a guess, and a secrets file is no place to guess.
@@ -31,12 +102,14 @@ impl<'de> Deserialize<'de> for Distinct<'de> {
                 f.write_str("a JSON object")
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut object = JsonObject::new();
-                while let Some((key, value)) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
-                    if object.contains_key(&key) {
+                let mut object = JsonObject {
+                    entries: Vec::with_capacity(map.size_hint().unwrap_or(0).min(SMALL)),
+                    index: None,
+                };
+                while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    if let Err(key) = object.insert(key, value) {
                         return Err(de::Error::custom(format_args!("{DUPLICATE}`{key}`")));
                     }
-                    object.insert(key, value);
                 }
                 Ok(Distinct(object))
             }
@@ -197,5 +270,32 @@ mod tests {
         );
         let bom = parse_object(b"\xEF\xBB\xBF{\"a\":1}").unwrap();
         assert_eq!(pick(&bom, "a").unwrap().as_slice(), b"1");
+    }
+
+    #[test]
+    fn large_objects_find_keys_and_duplicates_through_their_index() {
+        let keys: Vec<String> = (0..40)
+            .map(|i| format!("\"k\\u00{:02x}{i}\":{i}", 0x41 + i % 20))
+            .collect();
+        let text = format!("{{{}}}", keys.join(","));
+        let object = parse_object(text.as_bytes()).unwrap();
+        assert!(object.index.is_some());
+        assert_eq!(pick(&object, "kA0").unwrap().as_slice(), b"0");
+        assert_eq!(pick(&object, "kT39").unwrap().as_slice(), b"39");
+        assert_eq!(pick(&object, "kA1").unwrap_err().kind(), ErrorKind::Missing);
+        let twice = format!("{{{},\"kT39\":0}}", keys.join(","));
+        let err = parse_object(twice.as_bytes()).unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("the JSON object has the key `kT39` twice"),
+            "{err}"
+        );
+        let twice_small = r#"{"a":1,"b":2,"a":3}"#;
+        let err = parse_object(twice_small.as_bytes()).unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("the JSON object has the key `a` twice"),
+            "{err}"
+        );
     }
 }

@@ -8,6 +8,9 @@
 use std::future::Future;
 use std::time::Duration;
 
+use std::task::Poll;
+
+use tokio::time::error::Elapsed;
 use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::{BackendError, ErrorKind};
@@ -111,7 +114,7 @@ impl RetryPolicy {
             attempts = attempts.saturating_add(1);
             let started = Instant::now();
             let attempt_deadline = deadline.min(later(started, attempt_timeout));
-            let error = match timeout_at(attempt_deadline, attempt()).await {
+            let error = match within(attempt_deadline, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if error.kind() != ErrorKind::Unavailable => return Err(error),
                 Ok(Err(error)) => {
@@ -149,6 +152,17 @@ impl RetryPolicy {
             }
             backoff = backoff.saturating_mul(2).min(max_backoff);
         }
+    }
+}
+
+/// `attempt`, abandoned at `deadline`. The timer is armed only for an attempt that does not
+/// answer at once: one that does (an in-memory backend, a local file) costs no timer.
+async fn within<T>(deadline: Instant, attempt: impl Future<Output = T>) -> Result<T, Elapsed> {
+    let mut attempt = std::pin::pin!(attempt);
+    let first = std::future::poll_fn(|cx| Poll::Ready(attempt.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(answer) => Ok(answer),
+        Poll::Pending => timeout_at(deadline, attempt).await,
     }
 }
 

@@ -28,11 +28,7 @@ impl FieldSource for Spec {
         );
         let origin = Origin::new(self).with_var(var);
         match (read, self.default) {
-            // The value's own buffer becomes the field's: no second copy of it.
-            (Ok(mut value), _) => {
-                let bytes = std::mem::take(&mut *value).into_bytes();
-                Planned::done(origin, Ok(SecretBytes::new(bytes)))
-            }
+            (Ok(value), _) => Planned::done(origin, Ok(value.into_bytes())),
             (Err(why), Some(default)) if why.kind() == ErrorKind::Missing => Planned::done(
                 origin.defaulted(),
                 Ok(SecretBytes::new(default.as_bytes().to_vec())),

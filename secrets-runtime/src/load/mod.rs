@@ -25,7 +25,7 @@ use crate::spec::StructSpec;
 pub(crate) async fn fetch(sources: &Sources, spec: &'static StructSpec) -> Loaded {
     let (leaves, batches) = Planner::plan(sources, spec);
     let replies = send::send_all(&batches, sources).await;
-    let leaves = settle::settle(leaves, &batches, &replies);
+    let leaves = settle::settle(leaves, &batches, replies);
     Loaded::new(spec.name, leaves)
 }
 

@@ -5,11 +5,9 @@ use std::any::TypeId;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use zeroize::Zeroizing;
-
 use super::send::{AnyBatch, Batch, RequestId};
 use crate::backend::SecretBytes;
-use crate::environment::{NameRule, Names};
+use crate::environment::{NameRule, Names, Value};
 use crate::family::Family;
 use crate::loaded::Slot;
 use crate::origin::Origin;
@@ -188,7 +186,7 @@ impl<'s> Planner<'s> {
 
     /// The value of env `var`, read as `how`: a read that contradicts how another nested
     /// struct reads the same var is an error rather than a guess.
-    pub(crate) fn env(&mut self, var: &str, how: Use) -> Result<Zeroizing<String>, BackendError> {
+    pub(crate) fn env(&mut self, var: &str, how: Use) -> Result<Value<'s>, BackendError> {
         self.record(var, how)?;
         self.sources.env.get(var)
     }
