@@ -4,7 +4,6 @@
 //! An env var set to the empty string counts as unset everywhere: deploy tools "remove" a
 //! variable that way, and a default or `None` is what such a deploy means.
 
-use std::collections::HashMap;
 use std::env::VarError;
 use std::fmt;
 use std::sync::Arc;
@@ -21,10 +20,27 @@ use crate::{BackendError, ErrorKind};
 pub(crate) enum Env {
     #[default]
     Process,
-    Map(HashMap<String, Zeroizing<String>>),
+    /// Sorted by name, each name once: a handful of vars is found by bisection faster than
+    /// by hashing.
+    Map(Vec<(String, Zeroizing<String>)>),
 }
 
 impl Env {
+    /// The vars of a map, the last value of a name given twice winning (as in a shell).
+    pub(crate) fn map(vars: impl IntoIterator<Item = (String, Zeroizing<String>)>) -> Self {
+        let mut map: Vec<(String, Zeroizing<String>)> = vars.into_iter().collect();
+        // Stable: of equal names, the last given stays last, and is the one kept.
+        map.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut kept: Vec<(String, Zeroizing<String>)> = Vec::with_capacity(map.len());
+        for (name, value) in map {
+            match kept.last_mut() {
+                Some((last, held)) if *last == name => *held = value,
+                _ => kept.push((name, value)),
+            }
+        }
+        Self::Map(kept)
+    }
+
     /// The value of `name`; an [`ErrorKind::Missing`] error when unset or empty, an
     /// [`ErrorKind::Invalid`] one when not UTF-8. A value from a map is lent, not copied.
     pub(crate) fn get(&self, name: &str) -> Result<Value<'_>, BackendError> {
@@ -39,7 +55,10 @@ impl Env {
                     ));
                 }
             },
-            Self::Map(map) => Value::Lent(map.get(name).ok_or_else(|| not_set(name))?),
+            Self::Map(map) => match map.binary_search_by(|(known, _)| known.as_str().cmp(name)) {
+                Ok(at) => Value::Lent(&map[at].1),
+                Err(_) => return Err(not_set(name)),
+            },
         };
         if value.is_empty() {
             return Err(BackendError::new(
@@ -149,10 +168,29 @@ impl fmt::Debug for Env {
             Self::Process => f.write_str("Process"),
             // Names only: values may be ciphertext or configuration a user considers private.
             Self::Map(map) => {
-                let mut names: Vec<&String> = map.keys().collect();
-                names.sort();
+                let names: Vec<&String> = map.iter().map(|(name, _)| name).collect();
                 f.debug_tuple("Map").field(&names).finish()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_keeps_the_last_value_of_a_name_given_twice() {
+        let vars = [("B", "1"), ("A", "2"), ("B", "3"), ("C", "")];
+        let env = Env::map(vars.map(|(k, v)| (k.to_owned(), Zeroizing::new(v.to_owned()))));
+        assert_eq!(&*env.get("B").unwrap(), "3");
+        assert_eq!(&*env.get("A").unwrap(), "2");
+        assert_eq!(
+            env.get("C").err().map(|e| e.kind()),
+            Some(ErrorKind::Missing)
+        );
+        let unset = env.get("D").err().map(|e| e.message().to_owned());
+        assert_eq!(unset.as_deref(), Some("env D is not set"));
+        assert_eq!(format!("{env:?}"), r#"Map(["A", "B", "C"])"#);
     }
 }

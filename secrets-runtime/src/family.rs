@@ -8,6 +8,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
@@ -49,7 +50,7 @@ pub trait Family: Send + Sync + 'static {
         backend: &'a Self::Backend,
         request: &'a Self::Request,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>>;
+    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a;
 }
 
 pub use crate::kinds::gcs::CloudStorage;

@@ -26,18 +26,29 @@ impl Origin {
         }
     }
 
+    /// A field that read env `var` (`""` for none) and asks `name` (a key, a bucket) as read,
+    /// or as it was to be read.
+    pub(crate) fn of<E>(
+        source: &'static dyn FieldSource,
+        var: Cow<'static, str>,
+        read: &Result<Arc<str>, E>,
+        from: NameRef,
+    ) -> Self {
+        let name = match read {
+            Ok(name) => Name::Read(name.clone()),
+            Err(_) => Name::Unread(from),
+        };
+        Self {
+            source,
+            var,
+            name: Some(name),
+            defaulted: false,
+        }
+    }
+
     /// The env var the field read (with any nested prefix), if it read one.
     pub(crate) fn with_var(mut self, var: Cow<'static, str>) -> Self {
         self.var = var;
-        self
-    }
-
-    /// The name (key, bucket) the request is made to, as read, or where it was to come from.
-    pub(crate) fn with_name(mut self, read: &Result<Arc<str>, impl Sized>, from: NameRef) -> Self {
-        self.name = Some(match read {
-            Ok(name) => Name::Read(name.clone()),
-            Err(_) => Name::Unread(from),
-        });
         self
     }
 

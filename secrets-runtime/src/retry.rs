@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use std::task::Poll;
 
-use tokio::time::error::Elapsed;
 use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::{BackendError, ErrorKind};
@@ -112,19 +111,20 @@ impl RetryPolicy {
         let mut answered: Option<BackendError> = None;
         loop {
             attempts = attempts.saturating_add(1);
-            let started = Instant::now();
-            let attempt_deadline = deadline.min(later(started, attempt_timeout));
-            let error = match within(attempt_deadline, attempt()).await {
+            let error = match within(deadline, attempt_timeout, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(error)) if error.kind() != ErrorKind::Unavailable => return Err(error),
                 Ok(Err(error)) => {
                     answered = Some(error.clone());
                     error
                 }
-                Err(_) if attempt_deadline == deadline && answered.is_some() => answered
-                    .take()
-                    .unwrap_or_else(|| unanswered(attempt_deadline - started)),
-                Err(_) => unanswered(attempt_deadline - started),
+                Err(abandoned) => match (abandoned.cut_by_deadline, answered.take()) {
+                    (true, Some(last_answer)) => last_answer,
+                    (_, kept) => {
+                        answered = kept;
+                        unanswered(abandoned.waited)
+                    }
+                },
             };
             let left = deadline.saturating_duration_since(Instant::now());
             // The floor holds after the jitter too: no wait is shorter than the minimum.
@@ -155,15 +155,32 @@ impl RetryPolicy {
     }
 }
 
-/// `attempt`, abandoned at `deadline`. The timer is armed only for an attempt that does not
-/// answer at once: one that does (an in-memory backend, a local file) costs no timer.
-async fn within<T>(deadline: Instant, attempt: impl Future<Output = T>) -> Result<T, Elapsed> {
+/// An attempt given up: how long it was waited for, and whether the load's deadline (not
+/// the attempt's own limit) cut it short.
+struct Abandoned {
+    waited: Duration,
+    cut_by_deadline: bool,
+}
+
+/// `attempt`, abandoned after `timeout` or at `deadline`, whichever comes first. The clock is
+/// read and the timer armed only for an attempt that does not answer at once: one that does
+/// (an in-memory backend, a local file) costs neither.
+async fn within<T>(
+    deadline: Instant,
+    timeout: Duration,
+    attempt: impl Future<Output = T>,
+) -> Result<T, Abandoned> {
     let mut attempt = std::pin::pin!(attempt);
     let first = std::future::poll_fn(|cx| Poll::Ready(attempt.as_mut().poll(cx))).await;
-    match first {
-        Poll::Ready(answer) => Ok(answer),
-        Poll::Pending => timeout_at(deadline, attempt).await,
+    if let Poll::Ready(answer) = first {
+        return Ok(answer);
     }
+    let started = Instant::now();
+    let until = deadline.min(later(started, timeout));
+    timeout_at(until, attempt).await.map_err(|_| Abandoned {
+        waited: until - started,
+        cut_by_deadline: until == deadline,
+    })
 }
 
 fn unanswered(waited: Duration) -> BackendError {

@@ -1,7 +1,6 @@
 //! `Sources`: the environment a load reads from and a backend per provider family.
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -118,11 +117,10 @@ impl SourcesBuilder {
         K: Into<String>,
         V: Into<String>,
     {
-        let map: HashMap<String, Zeroizing<String>> = vars
+        let vars = vars
             .into_iter()
-            .map(|(k, v)| (k.into(), Zeroizing::new(v.into())))
-            .collect();
-        self.sources.env = Env::Map(map);
+            .map(|(k, v)| (k.into(), Zeroizing::new(v.into())));
+        self.sources.env = Env::map(vars);
         self
     }
 

@@ -15,11 +15,16 @@ pub(crate) fn unescape(literal: &str) -> Option<SecretBytes> {
     let inner = literal.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
     let mut out = SecretBytes::new(Vec::with_capacity(inner.len()));
     let mut i = 0;
-    while let Some(&byte) = inner.get(i) {
-        if byte != b'\\' {
-            out.push(byte);
-            i += 1;
-            continue;
+    while i < inner.len() {
+        // The text up to the next escape, copied as one run: most strings hold none.
+        let run = inner[i..]
+            .iter()
+            .position(|&b| b == b'\\')
+            .unwrap_or(inner.len() - i);
+        out.extend_from_slice(&inner[i..i + run]);
+        i += run;
+        if i == inner.len() {
+            break;
         }
         let escaped = *inner.get(i + 1)?;
         i += 2;

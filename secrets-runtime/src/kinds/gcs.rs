@@ -1,9 +1,10 @@
 //! `#[gcs]`: a Cloud Storage object, whole or as a JSON object with one key picked per field.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
-use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
+use crate::backend::{ObjectStore, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::{Family, check_size};
 use crate::load::{Fetch, Planned, Planner};
@@ -32,7 +33,7 @@ impl Family for CloudStorage {
         store: &'a dyn ObjectStore,
         request: &'a Read,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a {
         store.read(&request.bucket, request.object, max_bytes)
     }
 }

@@ -5,6 +5,7 @@
 //! Either way the field takes the whole value or one key of the JSON object it holds. A source
 //! kind of either shape gives its family, its name rule and how to make its request.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -45,9 +46,7 @@ impl Decrypt {
     ) -> Planned {
         let var = cx.var(self.var);
         let key = cx.name(self.key, self.rule);
-        let origin = Origin::new(source)
-            .with_var(var.clone())
-            .with_name(&key, self.key);
+        let origin = Origin::of(source, var.clone(), &key, self.key);
         let how = Use::Ciphertext {
             family: std::any::TypeId::of::<F>(),
             service: F::NAME,
@@ -85,7 +84,7 @@ impl Fetch {
         make: impl FnOnce(Arc<str>) -> F::Request,
     ) -> Planned {
         let place = cx.name(self.place, self.rule);
-        let origin = Origin::new(source).with_name(&place, self.place);
+        let origin = Origin::of(source, Cow::Borrowed(""), &place, self.place);
         match place {
             Ok(place) => {
                 let id = cx.request::<F>(make(place));

@@ -49,9 +49,10 @@ impl Family for OtherKms {
         kms: &'a dyn Kms,
         request: &'a OtherDecrypt,
         _: usize,
-    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+    ) -> impl std::future::Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a
+    {
         let decrypted = kms.decrypt(KEY, &request.0);
-        Box::pin(async move { decrypted.await.map(Some) })
+        async move { decrypted.await.map(Some) }
     }
 }
 
@@ -674,7 +675,8 @@ impl Family for Builtin {
         store: &'a dyn ObjectStore,
         _: &'a BuiltinRead,
         max_bytes: usize,
-    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+    ) -> impl std::future::Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a
+    {
         store.read("builtin", "greeting", max_bytes)
     }
 }
