@@ -5,7 +5,7 @@
 //! a broken deploy fails its startup probe with one error that names every failed field.
 //!
 //! ```sh
-//! cargo run --example cloud_run   # with DB_PASS, KMS_CRYPTO_KEY_ID, STORAGE_BUCKET set
+//! cargo run --features gcp --example cloud_run   # with DB_PASS, KMS_CRYPTO_KEY_ID, STORAGE_BUCKET set
 //! ```
 
 #![forbid(unsafe_code)]

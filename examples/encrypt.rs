@@ -3,7 +3,7 @@
 //! base64 for the env var.
 //!
 //! ```sh
-//! printf %s "$DB_PASSWORD" | cargo run --example encrypt -- \
+//! printf %s "$DB_PASSWORD" | cargo run --features gcp --example encrypt -- \
 //!     projects/P/locations/global/keyRings/R/cryptoKeys/K
 //! ```
 //!
