@@ -29,7 +29,10 @@ use syn::{DeriveInput, parse_macro_input};
 
 /// Derives `secrets_runtime::Secrets`; documented in `secrets-runtime`.
 // `attributes(...)` lists every kind of `kinds::KINDS`, and `secrets`: a unit test compares them.
-#[proc_macro_derive(Secrets, attributes(env, kms, gcs, secrets))]
+#[proc_macro_derive(
+    Secrets,
+    attributes(env, kms, gcs, secret_manager, file, berglas, secrets)
+)]
 pub fn derive_secrets(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()

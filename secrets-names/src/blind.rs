@@ -49,6 +49,42 @@ pub fn check_object_name(name: &str) -> Result<(), String> {
     rules::object_name(name).map_err(|broken| blind(broken, "object name"))
 }
 
+/// [`parse_secret_name`](crate::parse_secret_name)'s rule, with a message that never shows
+/// the name.
+///
+/// # Errors
+/// Which part of the name breaks its rule, and where.
+pub fn parse_secret_name(name: &str) -> Result<crate::SecretName<'_>, String> {
+    crate::secret_manager::secret_name(name).map_err(|broken| blind(broken, "secret name"))
+}
+
+/// [`check_secret_version`](crate::check_secret_version)'s rule, with a message that never
+/// shows the version.
+///
+/// # Errors
+/// The forms a version may take.
+pub fn check_secret_version(version: &str) -> Result<(), String> {
+    crate::secret_manager::secret_version(version).map_err(|broken| blind(broken, "secret version"))
+}
+
+/// [`check_project_id`](crate::check_project_id)'s rule, with a message that never shows the
+/// project.
+///
+/// # Errors
+/// What a project id is made of.
+pub fn check_project_id(project: &str) -> Result<(), String> {
+    crate::secret_manager::project_id(project).map_err(|broken| blind(broken, "project"))
+}
+
+/// [`check_file_path`](crate::check_file_path)'s rule, with a message that never shows the
+/// path.
+///
+/// # Errors
+/// The rule the path breaks.
+pub fn check_file_path(path: &str) -> Result<(), String> {
+    rules::file_path(path).map_err(|broken| blind(broken, "file path"))
+}
+
 /// The message for a name that may be a secret: fixed text and positions only. No length
 /// either: a secret's length narrows the search for it.
 fn blind(broken: Broken, what: &str) -> String {
@@ -90,5 +126,17 @@ fn blind(broken: Broken, what: &str) -> String {
             format!("object name must not contain a line break (character {at})")
         }
         Broken::ObjectDots => "object name must not be `.` or `..`".into(),
+        Broken::SecretForm => format!(
+            "secret name is not of the form {}",
+            crate::secret_manager::SECRET_FORMS
+        ),
+        Broken::SecretId { .. } => "secret id must be 1 to 255 characters long".into(),
+        Broken::SecretChar { at, .. } => format!(
+            "secret name has a character other than ASCII letters, digits, `-` and `_` in its secret id (character {at})"
+        ),
+        Broken::SecretVersion => "secret version is not `latest`, a version number or an alias (ASCII letters, digits, `-` and `_`, starting with a letter)".into(),
+        Broken::ProjectId => "project is not a project id (lowercase letters, digits, `-`; `domain:` in front for a domain-scoped one) or a project number".into(),
+        Broken::LocationId => "location is not a location id such as `europe-west1`".into(),
+        Broken::FilePath => "file path must not contain a NUL byte".into(),
     }
 }

@@ -11,6 +11,9 @@
 
 pub mod blind;
 mod rules;
+mod secret_manager;
+
+pub use secret_manager::SecretName;
 
 use rules::Broken;
 
@@ -48,6 +51,50 @@ pub fn check_bucket_name(name: &str) -> Result<(), String> {
 /// A message naming the rule the name breaks.
 pub fn check_object_name(name: &str) -> Result<(), String> {
     rules::object_name(name).map_err(|broken| quoted(broken, "object name", name))
+}
+
+/// A Secret Manager secret: `SECRET`, `projects/PROJECT/secrets/SECRET` or
+/// `projects/PROJECT/locations/LOCATION/secrets/SECRET`, optionally followed by
+/// `/versions/VERSION`; ids by Secret Manager's rules.
+///
+/// # Errors
+/// A message naming the part that breaks its rule.
+pub fn parse_secret_name(name: &str) -> Result<SecretName<'_>, String> {
+    secret_manager::secret_name(name).map_err(|broken| quoted(broken, "secret name", name))
+}
+
+/// A secret version: `latest`, a version number, or an alias (up to 63 ASCII letters, digits,
+/// `-` and `_`, starting with a letter).
+///
+/// # Errors
+/// A message showing the forms allowed.
+pub fn check_secret_version(version: &str) -> Result<(), String> {
+    secret_manager::secret_version(version)
+        .map_err(|broken| quoted(broken, "secret version", version))
+}
+
+/// A Google Cloud project id (`my-project`, `example.com:my-project`) or project number.
+///
+/// # Errors
+/// A message saying what a project id is made of.
+pub fn check_project_id(project: &str) -> Result<(), String> {
+    secret_manager::project_id(project).map_err(|broken| quoted(broken, "project", project))
+}
+
+/// A location id, such as `europe-west1`.
+///
+/// # Errors
+/// A message saying what a location id is made of.
+pub fn check_location_id(location: &str) -> Result<(), String> {
+    secret_manager::location_id(location).map_err(|broken| quoted(broken, "location", location))
+}
+
+/// A file path: not empty, no NUL byte.
+///
+/// # Errors
+/// A message naming the rule the path breaks.
+pub fn check_file_path(path: &str) -> Result<(), String> {
+    rules::file_path(path).map_err(|broken| quoted(broken, "file path", path))
 }
 
 /// The message for a literal: it shows the name, and the offending character, as written.
@@ -90,6 +137,26 @@ fn quoted(broken: Broken, what: &str, name: &str) -> String {
         Broken::ObjectLength => "object name is longer than 1024 bytes".into(),
         Broken::ObjectLineBreak { .. } => "object name must not contain a line break".into(),
         Broken::ObjectDots => format!("object name must not be `{name}`"),
+        Broken::SecretForm => format!(
+            "secret name `{name}` is not of the form {}",
+            secret_manager::SECRET_FORMS
+        ),
+        Broken::SecretId { .. } => {
+            format!("secret id in `{name}` must be 1 to 255 characters long")
+        }
+        Broken::SecretChar { bad, .. } => format!(
+            "secret name `{name}` contains `{bad}`; a secret id holds ASCII letters, digits, `-` and `_`"
+        ),
+        Broken::SecretVersion => format!(
+            "secret version `{name}` is not `latest`, a version number or an alias (ASCII letters, digits, `-` and `_`, starting with a letter)"
+        ),
+        Broken::ProjectId => format!(
+            "`{name}`: the project is not a project id (lowercase letters, digits, `-`; `domain:` in front for a domain-scoped one) or a project number"
+        ),
+        Broken::LocationId => {
+            format!("`{name}`: the location is not a location id such as `europe-west1`")
+        }
+        Broken::FilePath => "file path must not contain a NUL byte".into(),
     }
 }
 
@@ -163,5 +230,69 @@ mod tests {
         assert!(check_object_name("..").is_err());
         assert!(check_object_name("a\nb").is_err());
         assert!(check_object_name(&"x".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn secret_names() {
+        let short = parse_secret_name("db-pass").unwrap();
+        assert_eq!(
+            (short.project, short.secret, short.version),
+            (None, "db-pass", None)
+        );
+        let full = parse_secret_name("projects/shared/secrets/ca").unwrap();
+        assert_eq!(
+            (full.project, full.location, full.secret),
+            (Some("shared"), None, "ca")
+        );
+        let pinned =
+            parse_secret_name("projects/123/locations/europe-west1/secrets/s_1/versions/prod")
+                .unwrap();
+        assert_eq!(
+            (
+                pinned.project,
+                pinned.location,
+                pinned.secret,
+                pinned.version
+            ),
+            (Some("123"), Some("europe-west1"), "s_1", Some("prod"))
+        );
+        for (bad, why) in [
+            ("", "empty"),
+            ("projects/p/secret/s", "not of the form"),
+            ("projects/p/secrets/s/versions", "not of the form"),
+            ("db pass", "contains ` `"),
+            ("projects/P/secrets/s", "the project"),
+            ("projects/p/secrets/s/versions/01", "secret version"),
+            ("projects/p/locations/EU/secrets/s", "location"),
+        ] {
+            let err = parse_secret_name(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        // The position counts from the start of the whole name, in characters.
+        let err = blind::parse_secret_name("projects/p/secrets/ab!").unwrap_err();
+        assert!(
+            err.contains("character 22") && !err.contains("ab!"),
+            "{err}"
+        );
+        assert!(parse_secret_name(&"s".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn secret_versions_and_projects() {
+        for good in ["latest", "1", "42", "prod", "blue-2_b"] {
+            assert_eq!(check_secret_version(good), Ok(()), "{good}");
+        }
+        for bad in ["", "0", "-1", "2x!", "9a"] {
+            assert!(check_secret_version(bad).is_err(), "{bad}");
+        }
+        for good in ["my-project", "123456", "example.com:proj"] {
+            assert_eq!(check_project_id(good), Ok(()), "{good}");
+        }
+        for bad in ["", "My-Project", "proj-", "a b"] {
+            assert!(check_project_id(bad).is_err(), "{bad}");
+        }
+        assert!(check_location_id("europe-west1").is_ok());
+        assert!(check_file_path("/secrets/db").is_ok());
+        assert!(check_file_path("a\0b").is_err());
     }
 }

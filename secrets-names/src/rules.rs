@@ -58,6 +58,20 @@ pub(crate) enum Broken {
     ObjectLineBreak { at: usize },
     /// An object name is `.` or `..`.
     ObjectDots,
+    /// A secret name is none of the forms Secret Manager names a secret by.
+    SecretForm,
+    /// A secret id is empty or longer than 255 characters.
+    SecretId { at: Option<usize> },
+    /// A secret id holds a character outside ASCII letters, digits, `-` and `_`.
+    SecretChar { at: usize, bad: char },
+    /// A secret version is neither `latest`, a number nor an alias.
+    SecretVersion,
+    /// A project is neither a project id nor a project number.
+    ProjectId,
+    /// A location id holds something other than lowercase letters, digits and `-`.
+    LocationId,
+    /// A file path is empty or holds a NUL byte.
+    FilePath,
 }
 
 /// Why one id of a KMS key name is not allowed.
@@ -193,9 +207,17 @@ pub(crate) fn object_name(name: &str) -> Result<(), Broken> {
 }
 
 /// The position (from 1) and value of the first character of `text` that `allowed` refuses.
-fn first_bad(text: &str, allowed: impl Fn(char) -> bool) -> Option<(usize, char)> {
+pub(crate) fn first_bad(text: &str, allowed: impl Fn(char) -> bool) -> Option<(usize, char)> {
     text.chars()
         .zip(1..)
         .find(|(c, _)| !allowed(*c))
         .map(|(c, at)| (at, c))
+}
+
+pub(crate) fn file_path(path: &str) -> Result<(), Broken> {
+    match path {
+        "" => Err(Broken::Empty),
+        _ if path.contains('\0') => Err(Broken::FilePath),
+        _ => Ok(()),
+    }
 }

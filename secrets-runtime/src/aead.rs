@@ -20,7 +20,20 @@ pub(crate) fn generate_key() -> KeyBytes {
     Zeroizing::new(Aes256Gcm::generate_key(OsRng).into())
 }
 
-pub(crate) fn seal(key: &KeyBytes, key_name: &str, plaintext: &[u8]) -> Vec<u8> {
+/// What the ciphertext is bound to: the key name, and after a NUL the caller's additional
+/// authenticated data when there is any (so that ciphertext made before AAD existed here
+/// still opens).
+fn bound(key_name: &str, aad: &[u8]) -> Vec<u8> {
+    let mut bound = key_name.as_bytes().to_vec();
+    if !aad.is_empty() {
+        bound.push(0);
+        bound.extend_from_slice(aad);
+    }
+    bound
+}
+
+pub(crate) fn seal(key: &KeyBytes, key_name: &str, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let bound = bound(key_name, aad);
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.as_slice()));
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let sealed = cipher
@@ -28,7 +41,7 @@ pub(crate) fn seal(key: &KeyBytes, key_name: &str, plaintext: &[u8]) -> Vec<u8> 
             &nonce,
             Payload {
                 msg: plaintext,
-                aad: key_name.as_bytes(),
+                aad: &bound,
             },
         )
         // aes-gcm fails only for messages over 64 GiB, far beyond any secret.
@@ -42,6 +55,7 @@ pub(crate) fn seal(key: &KeyBytes, key_name: &str, plaintext: &[u8]) -> Vec<u8> 
 pub(crate) fn open(
     key: &KeyBytes,
     key_name: &str,
+    aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, BackendError> {
     if ciphertext.len() < NONCE_LEN + TAG_LEN {
@@ -54,7 +68,7 @@ pub(crate) fn open(
             Nonce::from_slice(nonce),
             Payload {
                 msg: sealed,
-                aad: key_name.as_bytes(),
+                aad: &bound(key_name, aad),
             },
         )
         .map(Zeroizing::new)

@@ -1,14 +1,17 @@
-//! The backend traits: what a load asks of a key service and of an object store.
+//! The backend traits: what a load asks of a key service, an object store, a secret store and
+//! a file system.
 //!
 //! Object-safe (boxed futures) so that `Sources` can hold any implementation behind an `Arc`:
 //! the in-memory and local ones shipped here, Google's clients, or a user's own.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::BackendError;
+use crate::{BackendError, ErrorKind};
 
 /// A boxed, sendable future, as the backend traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -25,6 +28,45 @@ pub trait Kms: Send + Sync + 'static {
         key: &'a str,
         ciphertext: &'a [u8],
     ) -> BoxFuture<'a, Result<SecretBytes, BackendError>>;
+
+    /// Decrypts `ciphertext` that was encrypted with additional authenticated data `aad`
+    /// (berglas binds each secret's key to its object name this way). The default serves only
+    /// an empty `aad`, through [`Kms::decrypt`].
+    fn decrypt_with_aad<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+        aad: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        if aad.is_empty() {
+            return self.decrypt(key, ciphertext);
+        }
+        ready(Err(BackendError::new(
+            ErrorKind::Unconfigured,
+            format!(
+                "this key service cannot decrypt with additional authenticated data (key {key})"
+            ),
+        )))
+    }
+}
+
+/// An object with its custom metadata (`x-goog-meta-*` in Cloud Storage).
+pub struct StoredObject {
+    /// The object's bytes.
+    pub bytes: SecretBytes,
+    /// Its custom metadata, as name and value.
+    pub metadata: Vec<(String, String)>,
+}
+
+impl StoredObject {
+    /// The value of custom metadata `name`, if the object has it.
+    #[must_use]
+    pub fn metadata(&self, name: &str) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// An object store that reads whole objects, like Cloud Storage.
@@ -40,6 +82,64 @@ pub trait ObjectStore: Send + Sync + 'static {
         object: &'a str,
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>>;
+
+    /// Reads `object` as [`read`](ObjectStore::read) does, with its custom metadata, at
+    /// `generation` (`None`: the live one). The default says the store cannot.
+    fn read_with_metadata<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        generation: Option<i64>,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<StoredObject>, BackendError>> {
+        let _ = (generation, max_bytes);
+        ready(Err(BackendError::new(
+            ErrorKind::Unconfigured,
+            format!(
+                "this object store cannot read object metadata (object gs://{bucket}/{object})"
+            ),
+        )))
+    }
+}
+
+/// A secret store that keeps versions of each secret, like Secret Manager.
+pub trait SecretStore: Send + Sync + 'static {
+    /// Reads version `name` (`projects/P/secrets/S/versions/V`, with `/locations/L` after the
+    /// project for a regional secret; `V` a number, `latest` or an alias): `Ok(None)` when the
+    /// secret or the version does not exist; a disabled or destroyed version is an error that
+    /// says so. A payload over `max_bytes` is an
+    /// [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) error.
+    fn access<'a>(
+        &'a self,
+        name: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>>;
+
+    /// The project of a secret named without one when no project was given (the field's
+    /// `project`, or env `GOOGLE_CLOUD_PROJECT`): Google's backend asks the metadata server.
+    /// The default says there is none.
+    fn default_project(&self) -> BoxFuture<'_, Result<Arc<str>, BackendError>> {
+        ready(Err(no_project()))
+    }
+}
+
+/// Where `#[file]` fields read from: the local file system, or a stand-in for it.
+pub trait FileStore: Send + Sync + 'static {
+    /// Reads the whole file at `path`: `Ok(None)` when nothing is there. A directory, an
+    /// unreadable file or one over `max_bytes` is an error that says which.
+    fn read<'a>(
+        &'a self,
+        path: &'a Path,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>>;
+}
+
+/// A store that knows no project of its own.
+pub(crate) fn no_project() -> BackendError {
+    BackendError::new(
+        ErrorKind::Unconfigured,
+        "no project is known for the secret: set env GOOGLE_CLOUD_PROJECT or `project = \"..\"`",
+    )
 }
 
 /// Wraps an already-computed result as a [`BoxFuture`], for backends that answer in place.

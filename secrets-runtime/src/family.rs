@@ -18,9 +18,10 @@ use crate::{BackendError, ErrorKind};
 
 /// One provider API that fields read from.
 ///
-/// The families this crate ships are in this module ([`CloudKms`], [`CloudStorage`]); name
+/// The families this crate ships are in this module ([`CloudKms`], [`CloudStorage`],
+/// [`SecretManager`], [`Files`], [`Berglas`]); name
 /// one to give [`SourcesBuilder::backend`](crate::SourcesBuilder::backend) its backend.
-pub trait Family: Send + Sync + 'static {
+pub trait Family: Sized + Send + Sync + 'static {
     /// The service, as messages name it: `Cloud KMS`.
     const NAME: &'static str;
     /// How to configure a backend for it, said when a field needs one and none is there.
@@ -44,6 +45,15 @@ pub trait Family: Send + Sync + 'static {
         None
     }
 
+    /// Where a load gets this family's backend: by default the one [`Sources`](crate::Sources)
+    /// holds for it. A family that works through other families' backends (berglas: Cloud
+    /// Storage and Cloud KMS) puts its own together from theirs.
+    fn backend(
+        sources: &crate::Sources,
+    ) -> impl Future<Output = Result<Arc<Self::Backend>, BackendError>> + Send + '_ {
+        sources.backend::<Self>()
+    }
+
     /// Sends one request: the bytes, `None` when what it names does not exist (an `Option`
     /// field is then `None`), or why not. `max_bytes` caps what a store may read.
     fn send<'a>(
@@ -53,8 +63,11 @@ pub trait Family: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a;
 }
 
+// pub use crate::kinds::berglas::Berglas;
+pub use crate::kinds::file::Files;
 pub use crate::kinds::gcs::CloudStorage;
 pub use crate::kinds::kms::CloudKms;
+pub use crate::kinds::secret_manager::SecretManager;
 
 /// Makes a backend when a load first needs it.
 pub(crate) type Build<T> =

@@ -25,7 +25,7 @@ mod spec;
 
 use std::future::Future;
 
-pub use backend::{BoxFuture, Kms, ObjectStore, SecretBytes};
+pub use backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretBytes, SecretStore, StoredObject};
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
 pub use kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;

@@ -21,10 +21,16 @@ use std::path::{Component, Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::aead::{self, KeyBytes};
-use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
+use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, StoredObject, ready};
 use crate::convert::buffer::extend_wiped;
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
+
+mod files;
+mod secrets;
+
+pub use files::{LocalFiles, OsFiles};
+pub use secrets::LocalSecretManager;
 
 /// The env var that selects the local backend for `load()` and names its directory.
 pub const DIR_ENV: &str = "SECRETS_LOCAL_DIR";
@@ -57,8 +63,19 @@ impl LocalKms {
 
     /// Encrypts `plaintext` under the existing key `name`.
     pub fn encrypt(&self, name: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
+        self.encrypt_with_aad(name, plaintext, &[])
+    }
+
+    /// Encrypts `plaintext` under the existing key `name`, bound to additional authenticated
+    /// data `aad`, which decrypting must then give again.
+    pub fn encrypt_with_aad(
+        &self,
+        name: &str,
+        plaintext: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
         let key = self.load_key(name)?;
-        Ok(aead::seal(&key, name, plaintext))
+        Ok(aead::seal(&key, name, aad, plaintext))
     }
 
     fn key_path(&self, name: &str) -> Result<PathBuf, BackendError> {
@@ -100,9 +117,18 @@ impl Kms for LocalKms {
         key: &'a str,
         ciphertext: &'a [u8],
     ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        self.decrypt_with_aad(key, ciphertext, &[])
+    }
+
+    fn decrypt_with_aad<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+        aad: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
         ready(
             self.load_key(key)
-                .and_then(|bytes| aead::open(&bytes, key, ciphertext)),
+                .and_then(|bytes| aead::open(&bytes, key, aad, ciphertext)),
         )
     }
 }
@@ -124,9 +150,50 @@ impl LocalStore {
     /// Writes (or replaces) an object, creating its bucket directory.
     pub fn put(&self, bucket: &str, object: &str, bytes: &[u8]) -> Result<(), BackendError> {
         let path = self.object_path(bucket, object)?;
-        let parent = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
-        write_private(&path, bytes, false).map_err(|e| io_error(&path, &e))
+        write_creating(&path, bytes)
+    }
+
+    /// Writes (or replaces) an object with custom metadata, kept as a JSON object of strings
+    /// in `<dir>/gcs-metadata/<bucket>/<object>` (outside `gcs/`, which fake-gcs-server
+    /// would serve as objects).
+    pub fn put_with_metadata(
+        &self,
+        bucket: &str,
+        object: &str,
+        bytes: &[u8],
+        metadata: &[(&str, &str)],
+    ) -> Result<(), BackendError> {
+        self.put(bucket, object, bytes)?;
+        let map: serde_json::Map<String, serde_json::Value> = metadata
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).into()))
+            .collect();
+        let path = self.metadata_path(bucket, object)?;
+        write_creating(&path, serde_json::Value::Object(map).to_string().as_bytes())
+    }
+
+    fn metadata_path(&self, bucket: &str, object: &str) -> Result<PathBuf, BackendError> {
+        let path = self.object_path(bucket, object)?;
+        let relative = path.strip_prefix(&self.root).unwrap_or(&path);
+        let dir = self.root.parent().unwrap_or(&self.root);
+        Ok(dir.join("gcs-metadata").join(relative))
+    }
+
+    fn metadata(&self, bucket: &str, object: &str) -> Result<Vec<(String, String)>, BackendError> {
+        let path = self.metadata_path(bucket, object)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(&path, &e)),
+        };
+        let map: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&text).map_err(|_| {
+                BackendError::new(
+                    ErrorKind::Invalid,
+                    format!("{} is not a JSON object of strings", path.display()),
+                )
+            })?;
+        Ok(map.into_iter().collect())
     }
 
     fn object_path(&self, bucket: &str, object: &str) -> Result<PathBuf, BackendError> {
@@ -168,17 +235,18 @@ impl LocalStore {
         };
         let len = file.metadata().map_err(|e| io_error(&path, &e))?.len();
         check_size(bucket, object, len, max_bytes)?;
-        read_capped(file, &path, (bucket, object), len, max_bytes).map(Some)
+        let what = format_args!("object gs://{bucket}/{object}");
+        read_capped(file, &path, &what, len, max_bytes).map(Some)
     }
 }
 
 /// Reads all of `file`, sized for `len` bytes up front. The file may grow after its size was
 /// read: the buffer then grows by hand, wiping what it leaves (`read_to_end` would `realloc`
 /// it unwiped), and each new total is checked against the cap before it is kept.
-fn read_capped(
+pub(crate) fn read_capped(
     mut file: impl Read,
     path: &Path,
-    (bucket, object): (&str, &str),
+    what: &dyn std::fmt::Display,
     len: u64,
     max_bytes: usize,
 ) -> Result<SecretBytes, BackendError> {
@@ -193,7 +261,7 @@ fn read_capped(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_error(path, &e)),
         };
-        check_size(bucket, object, (bytes.len() + read) as u64, max_bytes)?;
+        crate::family::check_size(what, (bytes.len() + read) as u64, max_bytes)?;
         extend_wiped(&mut bytes, &chunk[..read], max_bytes);
     }
 }
@@ -209,15 +277,41 @@ impl ObjectStore for LocalStore {
         // backend is for development.
         ready(self.read_now(bucket, object, max_bytes))
     }
+
+    fn read_with_metadata<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        generation: Option<i64>,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<StoredObject>, BackendError>> {
+        if generation.is_some() {
+            return ready(Err(crate::memory::one_generation(bucket, object)));
+        }
+        let read = self.read_now(bucket, object, max_bytes).and_then(|found| {
+            let Some(bytes) = found else { return Ok(None) };
+            let metadata = self.metadata(bucket, object)?;
+            Ok(Some(StoredObject { bytes, metadata }))
+        });
+        ready(read)
+    }
 }
 
-fn io_error(path: &Path, e: &io::Error) -> BackendError {
+/// Writes a private file, creating its directory.
+fn write_creating(path: &Path, bytes: &[u8]) -> Result<(), BackendError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| io_error(path, &e))?;
+    }
+    write_private(path, bytes, false).map_err(|e| io_error(path, &e))
+}
+
+pub(crate) fn io_error(path: &Path, e: &io::Error) -> BackendError {
     BackendError::new(ErrorKind::Other, format!("{}: {e}", path.display()))
 }
 
 /// Writes a file only its owner can read: it holds a key or a secret. The mode is set on an
 /// existing file too, since `mode` applies only when the file is created.
-fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> io::Result<()> {
     use std::io::Write;
     let mut options = fs::OpenOptions::new();
     options.write(true);
@@ -240,7 +334,7 @@ mod tests {
 
     /// A file that holds `content` but whose size, read before, was `len`.
     fn read(content: &[u8], len: u64, max_bytes: usize) -> Result<SecretBytes, BackendError> {
-        read_capped(content, Path::new("f"), ("b", "o"), len, max_bytes)
+        read_capped(content, Path::new("f"), &"f", len, max_bytes)
     }
 
     /// Hands out at most 3 bytes per read, as a file being written may.
@@ -261,7 +355,7 @@ mod tests {
         let bytes = read(&content, 10, 1 << 20).unwrap();
         assert_eq!(bytes.as_slice(), content.as_slice());
         let trickled = b"0123456789abcdefghij";
-        let bytes = read_capped(Trickle(trickled), Path::new("f"), ("b", "o"), 4, 100).unwrap();
+        let bytes = read_capped(Trickle(trickled), Path::new("f"), &"f", 4, 100).unwrap();
         assert_eq!(bytes.as_slice(), trickled);
         // Grown by hand, doubling from the size read (4, 8, 16, 32) each time it was full,
         // not by `Vec`'s own growth, which would `realloc` the secret unwiped.

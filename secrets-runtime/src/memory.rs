@@ -9,9 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::aead::{self, KeyBytes};
-use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, ready};
+use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, StoredObject, ready};
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
 use crate::{BackendError, ErrorKind};
+
+mod files;
+mod secrets;
+
+pub use files::MemoryFiles;
+pub use secrets::MemorySecretManager;
 
 /// A key ring in memory: real AES-256-GCM, one random key per key name, made on first use.
 ///
@@ -41,11 +47,17 @@ impl MemoryKms {
 
     /// Encrypts `plaintext` under `key`, creating the key if it is new.
     pub fn encrypt(&self, key: &str, plaintext: &[u8]) -> Vec<u8> {
+        self.encrypt_with_aad(key, plaintext, &[])
+    }
+
+    /// Encrypts `plaintext` under `key` bound to additional authenticated data `aad`, which
+    /// decrypting must then give again, creating the key if it is new.
+    pub fn encrypt_with_aad(&self, key: &str, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
         let mut keys = lock(&self.inner.keys);
         let key_bytes = keys
             .entry(key.to_owned())
             .or_insert_with(aead::generate_key);
-        aead::seal(key_bytes, key, plaintext)
+        aead::seal(key_bytes, key, aad, plaintext)
     }
 
     /// How many decrypt requests this key ring (and its clones) has answered.
@@ -54,13 +66,18 @@ impl MemoryKms {
         self.inner.decrypts.load(Ordering::SeqCst)
     }
 
-    fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
+    fn decrypt_now(
+        &self,
+        key: &str,
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> Result<SecretBytes, BackendError> {
         self.inner.decrypts.fetch_add(1, Ordering::SeqCst);
         let keys = lock(&self.inner.keys);
         let key_bytes = keys.get(key).ok_or_else(|| {
             BackendError::new(ErrorKind::NotFound, format!("key {key} not found"))
         })?;
-        aead::open(key_bytes, key, ciphertext)
+        aead::open(key_bytes, key, aad, ciphertext)
     }
 }
 
@@ -70,7 +87,16 @@ impl Kms for MemoryKms {
         key: &'a str,
         ciphertext: &'a [u8],
     ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
-        ready(self.decrypt_now(key, ciphertext))
+        ready(self.decrypt_now(key, ciphertext, &[]))
+    }
+
+    fn decrypt_with_aad<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+        aad: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        ready(self.decrypt_now(key, ciphertext, aad))
     }
 }
 
@@ -97,8 +123,9 @@ pub struct MemoryStore {
     inner: Arc<StoreInner>,
 }
 
-/// Objects by (bucket, object name).
-type Objects = HashMap<(String, String), Arc<[u8]>>;
+/// Objects, with their custom metadata, by (bucket, object name).
+type Objects = HashMap<(String, String), (Arc<[u8]>, Metadata)>;
+type Metadata = Arc<[(String, String)]>;
 
 #[derive(Default)]
 struct StoreInner {
@@ -122,8 +149,24 @@ impl MemoryStore {
 
     /// Adds (or replaces) an object; every clone of this store sees it.
     pub fn insert(&self, bucket: &str, object: &str, bytes: impl Into<Vec<u8>>) {
+        self.insert_with_metadata(bucket, object, bytes, &[]);
+    }
+
+    /// Adds (or replaces) an object with custom metadata (`berglas-kms-key`, say).
+    pub fn insert_with_metadata(
+        &self,
+        bucket: &str,
+        object: &str,
+        bytes: impl Into<Vec<u8>>,
+        metadata: &[(&str, &str)],
+    ) {
+        let metadata = metadata
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
         let mut objects = lock(&self.inner.objects);
-        objects.insert((bucket.to_owned(), object.to_owned()), bytes.into().into());
+        let key = (bucket.to_owned(), object.to_owned());
+        objects.insert(key, (bytes.into().into(), metadata));
     }
 
     /// How many read requests this store (and its clones) has answered.
@@ -137,10 +180,10 @@ impl MemoryStore {
         bucket: &str,
         object: &str,
         max_bytes: usize,
-    ) -> Result<Option<SecretBytes>, BackendError> {
+    ) -> Result<Option<StoredObject>, BackendError> {
         self.inner.reads.fetch_add(1, Ordering::SeqCst);
         let objects = lock(&self.inner.objects);
-        let Some(bytes) = objects.get(&(bucket.to_owned(), object.to_owned())) else {
+        let Some((bytes, metadata)) = objects.get(&(bucket.to_owned(), object.to_owned())) else {
             // A bucket exists here once it holds an object.
             return if objects.keys().any(|(b, _)| b == bucket) {
                 Ok(None)
@@ -149,7 +192,10 @@ impl MemoryStore {
             };
         };
         check_size(bucket, object, bytes.len() as u64, max_bytes)?;
-        Ok(Some(SecretBytes::new(bytes.to_vec())))
+        Ok(Some(StoredObject {
+            bytes: SecretBytes::new(bytes.to_vec()),
+            metadata: metadata.to_vec(),
+        }))
     }
 }
 
@@ -160,8 +206,32 @@ impl ObjectStore for MemoryStore {
         object: &'a str,
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        let read = self.read_now(bucket, object, max_bytes);
+        ready(read.map(|found| found.map(|object| object.bytes)))
+    }
+
+    fn read_with_metadata<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        generation: Option<i64>,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<StoredObject>, BackendError>> {
+        if generation.is_some() {
+            return ready(Err(one_generation(bucket, object)));
+        }
         ready(self.read_now(bucket, object, max_bytes))
     }
+}
+
+/// The memory and local stores keep the live generation of each object only.
+pub(crate) fn one_generation(bucket: &str, object: &str) -> BackendError {
+    BackendError::new(
+        ErrorKind::Unconfigured,
+        format!(
+            "object gs://{bucket}/{object}: this store keeps one generation of each object, so a reference that pins one cannot be read from it"
+        ),
+    )
 }
 
 impl fmt::Debug for MemoryStore {

@@ -9,11 +9,11 @@ use tokio::sync::OnceCell;
 use zeroize::Zeroizing;
 
 use crate::BackendError;
-use crate::backend::{BoxFuture, Kms, ObjectStore};
+use crate::backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretStore};
 use crate::environment::Env;
-use crate::family::{self, Backend, CloudKms, CloudStorage, Family, Slot};
+use crate::family::{self, Backend, CloudKms, CloudStorage, Family, Files, SecretManager, Slot};
 use crate::kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
-use crate::local::{self, LocalKms, LocalStore};
+use crate::local::{self, LocalFiles, LocalKms, LocalSecretManager, LocalStore};
 use crate::retry::RetryPolicy;
 
 /// The environment and the backends a load reads from.
@@ -166,6 +166,18 @@ impl SourcesBuilder {
         self.backend::<CloudStorage>(Arc::new(gcs))
     }
 
+    /// The secret store for `#[secret_manager]` fields and berglas `sm://` references: short
+    /// for `.backend::<SecretManager>(..)`.
+    pub fn secret_manager(self, store: impl SecretStore) -> Self {
+        self.backend::<SecretManager>(Arc::new(store))
+    }
+
+    /// Where `#[file]` fields read (the process's file system unless this is given): short
+    /// for `.backend::<Files>(..)`.
+    pub fn files(self, files: impl FileStore) -> Self {
+        self.backend::<Files>(Arc::new(files))
+    }
+
     /// A key service built by `build` when a load first needs one; a failed build is retried
     /// by the next load.
     pub fn kms_with<K, F>(self, build: F) -> Self
@@ -192,11 +204,14 @@ impl SourcesBuilder {
         })
     }
 
-    /// The local backend in `dir` for both `#[kms]` and `#[gcs]` fields
-    /// (see [`local`](crate::local)).
+    /// The local backend in `dir` for every source but env vars: `#[kms]`, `#[gcs]`,
+    /// `#[secret_manager]`, `#[file]` and `#[berglas]` fields (see [`local`](crate::local)).
     pub fn local(self, dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
-        self.kms(LocalKms::new(&dir)).gcs(LocalStore::new(dir))
+        self.kms(LocalKms::new(&dir))
+            .gcs(LocalStore::new(&dir))
+            .secret_manager(LocalSecretManager::new(&dir))
+            .files(LocalFiles::new(dir))
     }
 
     /// The largest object a fetch source may read; default

@@ -51,6 +51,9 @@ registry! {
     env::Env,
     kms::Kms,
     gcs::Gcs,
+    secret_manager::SecretManager,
+    file::File,
+    berglas::Berglas,
 }
 
 /// The kind whose attribute `attr` is, if any.

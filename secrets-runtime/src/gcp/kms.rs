@@ -102,19 +102,30 @@ impl GcpKms {
         Ok(reply.ciphertext.to_vec())
     }
 
-    async fn decrypt_now(&self, key: &str, ciphertext: &[u8]) -> Result<SecretBytes, BackendError> {
+    async fn decrypt_now(
+        &self,
+        key: &str,
+        ciphertext: &[u8],
+        aad: &[u8],
+    ) -> Result<SecretBytes, BackendError> {
         let resource = Resource {
             name: &format!("key {key}"),
             role: CloudKms::PERMISSION,
             invalid: ErrorKind::Decrypt,
         };
-        let reply = self
+        let mut request = self
             .client
             .decrypt()
             .set_name(key)
             .set_ciphertext(Bytes::copy_from_slice(ciphertext))
             // The service rejects a ciphertext damaged on the way in...
-            .set_ciphertext_crc32c(i64::from(crc32c::crc32c(ciphertext)))
+            .set_ciphertext_crc32c(i64::from(crc32c::crc32c(ciphertext)));
+        if !aad.is_empty() {
+            request = request
+                .set_additional_authenticated_data(Bytes::copy_from_slice(aad))
+                .set_additional_authenticated_data_crc32c(i64::from(crc32c::crc32c(aad)));
+        }
+        let reply = request
             .send()
             .await
             .map_err(|e| backend_error(&e, &resource))?;
@@ -132,9 +143,19 @@ impl Kms for GcpKms {
         key: &'a str,
         ciphertext: &'a [u8],
     ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
+        self.decrypt_with_aad(key, ciphertext, &[])
+    }
+
+    fn decrypt_with_aad<'a>(
+        &'a self,
+        key: &'a str,
+        ciphertext: &'a [u8],
+        aad: &'a [u8],
+    ) -> BoxFuture<'a, Result<SecretBytes, BackendError>> {
         let (this, key, ciphertext) = (self.clone(), key.to_owned(), ciphertext.to_vec());
+        let aad = aad.to_vec();
         Box::pin(on_gcp_runtime(async move {
-            this.decrypt_now(&key, &ciphertext).await
+            this.decrypt_now(&key, &ciphertext, &aad).await
         }))
     }
 }

@@ -14,7 +14,7 @@ use super::gzip::{Gunzip, gunzip};
 use super::kms::wipe;
 use super::runtime::on_gcp_runtime;
 use super::status::{Resource, backend_error, build_error, caused_by, integrity};
-use crate::backend::{BoxFuture, ObjectStore, SecretBytes};
+use crate::backend::{BoxFuture, ObjectStore, SecretBytes, StoredObject};
 use crate::convert::buffer::extend_wiped;
 use crate::family::{CloudStorage, Family};
 use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
@@ -102,8 +102,9 @@ impl GcpStore {
         &self,
         bucket: &str,
         object: &str,
+        generation: Option<i64>,
         max_bytes: usize,
-    ) -> Result<Option<SecretBytes>, BackendError> {
+    ) -> Result<Option<StoredObject>, BackendError> {
         let name = format!("object gs://{bucket}/{object}");
         let resource = Resource {
             name: &name,
@@ -122,9 +123,12 @@ impl GcpStore {
         };
         // Automatic decompression stays off (the client's default): a gzip-stored object
         // arrives as stored, the bytes its CRC32C covers, and is inflated below.
-        let request = self
+        let mut request = self
             .client
             .read_object(format!("projects/_/buckets/{bucket}"), object);
+        if let Some(generation) = generation {
+            request = request.set_generation(generation);
+        }
         let mut response = match request.send().await {
             Ok(response) => response,
             Err(e) if is_not_found(&e) => return self.absent(bucket, &e).await,
@@ -135,6 +139,8 @@ impl GcpStore {
         let size = u64::try_from(stored.size).unwrap_or(0);
         check_size(bucket, object, size, max_bytes)?;
         let gzipped = stored.content_encoding.eq_ignore_ascii_case("gzip");
+        // From the same reply's headers: berglas's key name costs no request of its own.
+        let metadata: Vec<(String, String)> = stored.metadata.into_iter().collect();
         let expected = stored.checksums.and_then(|c| c.crc32c);
         // Sized up front: a buffer that grew would leave copies of the secret, unwiped, in
         // the memory it handed back.
@@ -161,11 +167,12 @@ impl GcpStore {
                 return Err(integrity(&name, "the reply carries no CRC32C checksum"));
             }
         }
+        let found = |bytes| Ok(Some(StoredObject { bytes, metadata }));
         if !gzipped {
-            return Ok(Some(bytes));
+            return found(bytes);
         }
         match gunzip(&bytes, max_bytes) {
-            Ok(inflated) => Ok(Some(inflated)),
+            Ok(inflated) => found(inflated),
             Err(Gunzip::TooLarge) => Err(BackendError::new(
                 ErrorKind::TooLarge,
                 format!(
@@ -184,7 +191,7 @@ impl GcpStore {
         &self,
         bucket: &str,
         err: &google_cloud_storage::Error,
-    ) -> Result<Option<SecretBytes>, BackendError> {
+    ) -> Result<Option<StoredObject>, BackendError> {
         let exists = match &self.probe {
             Some(probe) => probe.bucket_exists(bucket).await,
             None => None,
@@ -238,9 +245,20 @@ impl ObjectStore for GcpStore {
         object: &'a str,
         max_bytes: usize,
     ) -> BoxFuture<'a, Result<Option<SecretBytes>, BackendError>> {
+        let read = self.read_with_metadata(bucket, object, None, max_bytes);
+        Box::pin(async move { Ok(read.await?.map(|object| object.bytes)) })
+    }
+
+    fn read_with_metadata<'a>(
+        &'a self,
+        bucket: &'a str,
+        object: &'a str,
+        generation: Option<i64>,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Option<StoredObject>, BackendError>> {
         let (this, bucket, object) = (self.clone(), bucket.to_owned(), object.to_owned());
         Box::pin(on_gcp_runtime(async move {
-            this.read_now(&bucket, &object, max_bytes).await
+            this.read_now(&bucket, &object, generation, max_bytes).await
         }))
     }
 }

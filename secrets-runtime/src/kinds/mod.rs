@@ -5,6 +5,9 @@
 //! Adding a kind: a file here and its line below, its family's re-export in `family.rs` if it
 //! brings one, and the derive's side (`secrets-derive/src/kinds/`).
 
+// pub mod berglas;
 pub mod env;
+pub mod file;
 pub mod gcs;
 pub mod kms;
+pub mod secret_manager;

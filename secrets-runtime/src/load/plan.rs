@@ -224,6 +224,20 @@ impl<'s> Planner<'s> {
         self.names.resolve(&self.sources.env, name, rule)
     }
 
+    /// A name as [`name`](Self::name) reads it, where an unset or blank env var means none
+    /// was given: the backend then supplies one (a project from the metadata server).
+    pub(crate) fn optional_name(
+        &mut self,
+        name: NameRef,
+        rule: &'static NameRule,
+    ) -> Result<Option<Arc<str>>, BackendError> {
+        match self.name(name, rule) {
+            Ok(name) => Ok(Some(name)),
+            Err(why) if why.kind() == ErrorKind::Missing => Ok(None),
+            Err(why) => Err(why),
+        }
+    }
+
     /// Records `request` in family `F`'s batch; an equal request made before is reused.
     pub(crate) fn request<F: Family>(&mut self, request: F::Request) -> RequestId {
         let known = self

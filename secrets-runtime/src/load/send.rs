@@ -61,21 +61,21 @@ impl<F: Family> AnyBatch for Batch<F> {
         Box::pin(async move {
             let policy = &sources.retry;
             // The client is built (if it is built on first use) under the same deadline.
-            let backend: Arc<F::Backend> =
-                match policy.run(deadline, || sources.backend::<F>()).await {
-                    Ok(backend) => backend,
-                    Err(why) => {
-                        // No client is not "no value": a build error of kind `Missing` (from a
-                        // user's builder) must not turn every `Option` field into `None`.
-                        let why = match why.kind() {
-                            crate::ErrorKind::Missing => {
-                                BackendError::new(crate::ErrorKind::Unconfigured, why.message())
-                            }
-                            _ => why,
-                        };
-                        return self.requests.iter().map(|_| Err(why.clone())).collect();
-                    }
-                };
+            let backend: Arc<F::Backend> = match policy.run(deadline, || F::backend(sources)).await
+            {
+                Ok(backend) => backend,
+                Err(why) => {
+                    // No client is not "no value": a build error of kind `Missing` (from a
+                    // user's builder) must not turn every `Option` field into `None`.
+                    let why = match why.kind() {
+                        crate::ErrorKind::Missing => {
+                            BackendError::new(crate::ErrorKind::Unconfigured, why.message())
+                        }
+                        _ => why,
+                    };
+                    return self.requests.iter().map(|_| Err(why.clone())).collect();
+                }
+            };
             let max = sources.max_object_bytes;
             let replies = self.requests.iter().map(|request| {
                 let backend = &backend;

@@ -1,0 +1,195 @@
+//! `#[berglas]`: the env var holds a berglas reference, as services deployed with berglas
+//! have them, and the secret is loaded as berglas v2 loads it, byte for byte:
+//! - `sm://PROJECT/SECRET[#VERSION]` is a Secret Manager version, read through the
+//!   [`SecretManager`] family (shared with `#[secret_manager]` fields naming the same one);
+//! - `berglas://BUCKET/OBJECT[#GENERATION]` is an object in berglas's envelope format: the
+//!   object and its metadata in one read, then one Cloud KMS decrypt of its data key (bound to
+//!   the object's name), then AES-256-GCM here. berglas makes three requests; this makes two.
+//!
+//! `?destination=tempfile|PATH` is accepted and ignored: berglas writes the plaintext to that
+//! file, and this library never writes a secret to disk.
+
+mod envelope;
+mod reference;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+pub use envelope::seal;
+use reference::Reference;
+
+use super::secret_manager::{Access, SecretManager};
+use crate::backend::{Kms, ObjectStore, SecretBytes};
+use crate::family::{CloudKms, CloudStorage, Family};
+use crate::load::{Planned, Planner, Use};
+use crate::origin::Origin;
+use crate::spec::{FieldSource, NameRef, Pick, Var};
+use crate::{BackendError, ErrorKind};
+
+/// The metadata key that names the Cloud KMS key of a berglas object.
+pub const KMS_KEY_METADATA: &str = "berglas-kms-key";
+
+/// berglas's `berglas://` objects: read from the [`CloudStorage`] backend, their data keys
+/// decrypted by the [`CloudKms`] one, so no backend of its own is configured.
+#[derive(Debug)]
+pub struct Berglas;
+
+/// The two backends a berglas object needs.
+pub struct Envelopes {
+    store: Arc<dyn ObjectStore>,
+    kms: Arc<dyn Kms>,
+}
+
+impl Family for Berglas {
+    const NAME: &'static str = "berglas";
+    const HINT: &'static str = "berglas objects are read with the Cloud Storage and KMS backends: add them with Sources::builder().gcs(..).kms(..), .local(dir) or .gcp()";
+    const PERMISSION: &'static str = "roles/storage.objectViewer on the object and roles/cloudkms.cryptoKeyDecrypter on its key";
+    type Backend = Envelopes;
+    type Request = Object;
+
+    fn backend(
+        sources: &crate::Sources,
+    ) -> impl Future<Output = Result<Arc<Envelopes>, BackendError>> + Send + '_ {
+        async move {
+            let (store, kms) = futures_util::future::join(
+                sources.backend::<CloudStorage>(),
+                sources.backend::<CloudKms>(),
+            )
+            .await;
+            Ok(Arc::new(Envelopes {
+                store: store?,
+                kms: kms?,
+            }))
+        }
+    }
+
+    fn send<'a>(
+        backends: &'a Envelopes,
+        request: &'a Object,
+        max_bytes: usize,
+    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a {
+        async move {
+            let Object {
+                bucket,
+                object,
+                generation,
+            } = request;
+            let read = backends.store.read_with_metadata(bucket, object, *generation, max_bytes);
+            let Some(stored) = read.await? else {
+                return Ok(None);
+            };
+            let Some(key) = stored.metadata(KMS_KEY_METADATA).filter(|k| !k.is_empty()) else {
+                return Err(BackendError::new(
+                    ErrorKind::Invalid,
+                    format!("{request} has no `{KMS_KEY_METADATA}` metadata: it is not a berglas secret"),
+                ));
+            };
+            secrets_names::blind::check_kms_key_name(key).map_err(|why| {
+                BackendError::new(
+                    ErrorKind::Invalid,
+                    format!("{request}: its `{KMS_KEY_METADATA}` metadata: {why}"),
+                )
+            })?;
+            let envelope = envelope::split(&stored.bytes).map_err(|why| in_object(request, &why))?;
+            // berglas binds the data key to the object's name, without bucket or generation.
+            let dek = backends
+                .kms
+                .decrypt_with_aad(key, &envelope.wrapped_dek, object.as_bytes())
+                .await?;
+            envelope::open(&dek, &envelope.sealed)
+                .map(Some)
+                .map_err(|why| in_object(request, &why))
+        }
+    }
+}
+
+/// An envelope error, said of the object it came from.
+fn in_object(request: &Object, why: &BackendError) -> BackendError {
+    BackendError::new(why.kind(), format!("{request}: {}", why.message()))
+}
+
+/// A berglas object to read and open.
+#[derive(PartialEq, Eq)]
+pub struct Object {
+    bucket: Arc<str>,
+    object: Arc<str>,
+    generation: Option<i64>,
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "berglas object gs://{}/{}", self.bucket, self.object)?;
+        match self.generation {
+            Some(generation) => write!(f, "#{generation}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `#[berglas(env = "..", key = "..")]`, defaults applied.
+#[derive(Debug)]
+pub struct Spec {
+    /// The env var holding the reference.
+    pub var: Var,
+    /// The whole secret, or one key of the JSON object it holds.
+    pub pick: Pick,
+}
+
+impl FieldSource for Spec {
+    fn plan(&'static self, cx: &mut Planner<'_>) -> Planned {
+        let var = cx.var(self.var);
+        let text = cx.env(&var, Use::Text { default: None });
+        let origin = Origin::new(self).with_var(var.clone());
+        let text = match text {
+            Ok(text) => text,
+            // Unset is absence: an `Option` field is `None`.
+            Err(why) => return Planned::done(origin, Err(why)),
+        };
+        let parsed = reference::parse(&text).map_err(|why| {
+            // Never the value: a malformed reference may be a secret pasted in its place.
+            BackendError::new(
+                ErrorKind::Invalid,
+                format!("env {var} is not a berglas reference: {why}"),
+            )
+        });
+        let (name, id) = match parsed {
+            Ok(Reference::Storage {
+                bucket,
+                object,
+                generation,
+            }) => {
+                let name = format!("berglas://{bucket}/{object}");
+                let request = Object {
+                    bucket: bucket.into(),
+                    object: object.into(),
+                    generation,
+                };
+                (name, cx.request::<Berglas>(request))
+            }
+            Ok(Reference::SecretManager {
+                project,
+                secret,
+                version,
+            }) => {
+                let name = format!("sm://{project}/{secret}#{version}");
+                let id = cx.request::<SecretManager>(Access::new(&project, &secret, &version));
+                (name, id)
+            }
+            Err(why) => return Planned::failed(origin, why),
+        };
+        let origin = Origin::of(self, var, &Ok::<_, ()>(name.into()), NameRef::Literal(""));
+        Planned::pending(origin, id, self.pick)
+    }
+
+    fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match origin.name() {
+            Some(reference) => write!(f, "{reference} via env {}", origin.var())?,
+            None => write!(f, "berglas reference in env {}", origin.var())?,
+        }
+        match self.pick {
+            Pick::JsonKey(key) => write!(f, "#{key}"),
+            Pick::Whole => Ok(()),
+        }
+    }
+}
