@@ -98,6 +98,8 @@ impl FieldSource for Spec {
             place: self.path,
             rule: &PATH,
             pick: self.pick,
+            // `DB_PASS_FILE` unset: the file is not provided, as an unset `#[env]` var is.
+            unset_is_absence: true,
         };
         shape.plan::<Files>(self, cx, |path| ReadFile { path, raw })
     }

@@ -74,6 +74,7 @@ impl FieldSource for Spec {
             place: self.bucket,
             rule: &BUCKET_NAME,
             pick: self.pick,
+            unset_is_absence: false,
         };
         shape.plan::<CloudStorage>(self, cx, |bucket| Read { bucket, object })
     }

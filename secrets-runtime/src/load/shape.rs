@@ -72,6 +72,9 @@ pub(crate) struct Fetch {
     pub(crate) place: NameRef,
     pub(crate) rule: &'static NameRule,
     pub(crate) pick: Pick,
+    /// An unset env var for the place is absence (`path_env` of a file that may not be
+    /// mounted), rather than a broken deploy (a bucket every field shares).
+    pub(crate) unset_is_absence: bool,
 }
 
 impl Fetch {
@@ -90,6 +93,7 @@ impl Fetch {
                 let id = cx.request::<F>(make(place));
                 Planned::pending(origin, id, self.pick)
             }
+            Err(why) if self.unset_is_absence => Planned::done(origin, Err(why)),
             // Nowhere to look: a broken deploy, not an absent resource.
             Err(why) => Planned::failed(origin, why),
         }
