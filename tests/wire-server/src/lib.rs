@@ -7,14 +7,19 @@
 //!   permission denials, corrupted media and missing buckets the emulator cannot produce, and
 //!   answers a missing object with Cloud Storage's JSON rather than the emulator's text.
 //! - [`FakeGcs`]: runs the `fake-gcs-server` emulator named by `FAKE_GCS_SERVER`.
+//! - [`SecretManagerServer`]: Secret Manager `AccessSecretVersion` over HTTP+JSON (global
+//!   and regional names, `latest`, aliases, disabled and destroyed versions, payload CRC32C)
+//!   with Google's error JSON. Google ships no Secret Manager emulator, hence this one.
 //! - [`MetadataServer`]: the GCE metadata server's token endpoint, issuing short-lived tokens
-//!   that a [`KmsServer`] can be told to require ([`KmsServer::require_tokens`]).
+//!   that a [`KmsServer`] or a [`SecretManagerServer`] can be told to require
+//!   ([`KmsServer::require_tokens`]), and its project-id endpoint.
 //!
-//! The first three speak to the official Google clients (`google-cloud-kms-v1`,
-//! `google-cloud-storage`) through `with_endpoint(server.endpoint())` and anonymous
-//! credentials, or real tokens from the [`MetadataServer`]; the crate's tests prove it with
-//! those very clients. Latency and faults are
-//! set through [`Faults`]. Everything binds to 127.0.0.1 only, and nothing logs a plaintext.
+//! All but the last speak to the official Google clients (`google-cloud-kms-v1`,
+//! `google-cloud-storage`, `google-cloud-secretmanager-v1`) through
+//! `with_endpoint(server.endpoint())` and anonymous credentials, or real tokens from the
+//! [`MetadataServer`]; the crate's tests prove it with those very clients. Latency and faults
+//! are set through [`Faults`]. Everything binds to 127.0.0.1 only, and nothing logs a
+//! plaintext.
 
 #![forbid(unsafe_code)]
 
@@ -24,6 +29,7 @@ mod gcs_proxy;
 mod kms;
 mod metadata;
 mod reply;
+mod secret_manager;
 mod serve;
 mod transcode;
 
@@ -31,4 +37,5 @@ pub use fake_gcs::{FAKE_GCS_SERVER, FakeGcs};
 pub use fault::{Fault, Faults};
 pub use gcs_proxy::{GcsProxy, MISSING_BUCKET_MESSAGE};
 pub use kms::KmsServer;
-pub use metadata::{MetadataServer, Rejection, TokenBook};
+pub use metadata::{DEFAULT_METADATA_PROJECT, MetadataServer, Rejection, TokenBook};
+pub use secret_manager::SecretManagerServer;

@@ -1,12 +1,14 @@
 //! [`MetadataServer`]: the GCE metadata server's token endpoint and the few others
-//! `google-cloud-auth` asks, on loopback, issuing short-lived tokens that a [`KmsServer`]
-//! (through [`TokenBook`]) then accepts or rejects.
+//! `google-cloud-auth` asks, on loopback, issuing short-lived tokens that a [`KmsServer`] or a
+//! [`SecretManagerServer`] (through [`TokenBook`]) then accepts or rejects; and the project id,
+//! which code on Cloud Run reads when no project variable is set.
 //!
 //! `google-cloud-auth` reaches it through `GCE_METADATA_HOST=127.0.0.1:PORT`, as on a Google
 //! compute environment, so a test runs the production credentials path: Application Default
 //! Credentials finding the metadata server, the token cache, and its refresh task.
 //!
 //! [`KmsServer`]: crate::KmsServer
+//! [`SecretManagerServer`]: crate::SecretManagerServer
 
 use std::collections::HashMap;
 use std::io;
@@ -20,7 +22,7 @@ use aes_gcm::aead::rand_core::RngCore;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 
@@ -36,13 +38,33 @@ const FLAVOR: &str = "metadata-flavor";
 /// clock when the reply arrives, a little after the server did.
 const SKEW: Duration = Duration::from_secs(1);
 
+/// The project id a [`MetadataServer`] reports until [`MetadataServer::set_project_id`].
+pub const DEFAULT_METADATA_PROJECT: &str = "metadata-project";
+
 /// A metadata server on `127.0.0.1` that hands out a new, distinct access token on every
-/// token request, valid for a lifetime the test chooses. Requests without
-/// `Metadata-Flavor: Google` are refused, as the real server refuses them. Dropping it stops
-/// it.
+/// token request, valid for a lifetime the test chooses, and reports a project id
+/// (`/computeMetadata/v1/project/project-id`). Requests without `Metadata-Flavor: Google` are
+/// refused, as the real server refuses them. Dropping it stops it.
 pub struct MetadataServer {
-    book: TokenBook,
+    shared: Arc<Shared>,
     listening: Listening,
+}
+
+/// What the handler and the test-facing methods share.
+struct Shared {
+    book: TokenBook,
+    project_id: Mutex<String>,
+    /// Project-id requests answered with the id.
+    project_reads: AtomicUsize,
+}
+
+impl Shared {
+    fn project_id(&self) -> MutexGuard<'_, String> {
+        // Only ever replaced whole: a poisoned value is still a whole one.
+        self.project_id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl MetadataServer {
@@ -60,14 +82,18 @@ impl MetadataServer {
 
     /// Binds `addr` and serves on the current tokio runtime.
     pub async fn start_on(addr: SocketAddr, lifetime: Duration) -> io::Result<MetadataServer> {
-        let book = TokenBook::new(lifetime);
-        let shared = book.clone();
+        let shared = Arc::new(Shared {
+            book: TokenBook::new(lifetime),
+            project_id: Mutex::new(DEFAULT_METADATA_PROJECT.to_owned()),
+            project_reads: AtomicUsize::new(0),
+        });
+        let for_handler = Arc::clone(&shared);
         let listening = serve::listen_on(addr, move |request| {
-            let reply = handle(&shared, &request);
+            let reply = handle(&for_handler, &request);
             async move { Outcome::Reply(reply) }
         })
         .await?;
-        Ok(MetadataServer { book, listening })
+        Ok(MetadataServer { shared, listening })
     }
 
     /// `127.0.0.1:PORT`, the form `GCE_METADATA_HOST` takes (no scheme).
@@ -80,7 +106,20 @@ impl MetadataServer {
     /// ([`KmsServer::require_tokens`](crate::KmsServer::require_tokens)).
     #[must_use]
     pub fn tokens(&self) -> TokenBook {
-        self.book.clone()
+        self.shared.book.clone()
+    }
+
+    /// From now on `/computeMetadata/v1/project/project-id` answers `project_id`
+    /// (default [`DEFAULT_METADATA_PROJECT`]).
+    pub fn set_project_id(&self, project_id: &str) {
+        project_id.clone_into(&mut self.shared.project_id());
+    }
+
+    /// Project-id requests answered so far (those refused for a missing `Metadata-Flavor`
+    /// are not counted).
+    #[must_use]
+    pub fn project_id_count(&self) -> usize {
+        self.shared.project_reads.load(Ordering::SeqCst)
     }
 }
 
@@ -89,7 +128,7 @@ impl std::fmt::Debug for MetadataServer {
         // Tokens are credentials: only their count.
         f.debug_struct("MetadataServer")
             .field("host", &self.host())
-            .field("issued", &self.book.issued())
+            .field("issued", &self.shared.book.issued())
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +159,20 @@ pub enum Rejection {
     Unknown,
     /// A token past its expiry.
     Expired,
+}
+
+impl Rejection {
+    /// What Google's APIs say in their 401 for a request refused for this reason.
+    pub(crate) fn google_message(self) -> &'static str {
+        match self {
+            Rejection::Missing => {
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+            }
+            Rejection::Unknown | Rejection::Expired => {
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+            }
+        }
+    }
 }
 
 impl TokenBook {
@@ -167,6 +220,12 @@ impl TokenBook {
         verdict
     }
 
+    /// [`TokenBook::check`] on a request's `Authorization` header; a header that is not
+    /// text counts as missing.
+    pub(crate) fn check_headers(&self, headers: &HeaderMap) -> Result<(), Rejection> {
+        self.check(headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()))
+    }
+
     /// Tokens issued so far.
     #[must_use]
     pub fn issued(&self) -> usize {
@@ -210,7 +269,7 @@ impl std::fmt::Debug for TokenBook {
     }
 }
 
-fn handle(book: &TokenBook, request: &Request<Incoming>) -> Reply {
+fn handle(shared: &Shared, request: &Request<Incoming>) -> Reply {
     let flavored = request
         .headers()
         .get(FLAVOR)
@@ -226,7 +285,7 @@ fn handle(book: &TokenBook, request: &Request<Incoming>) -> Reply {
     }
     match request.uri().path() {
         TOKEN_PATH => {
-            let (token, expires_in) = book.issue();
+            let (token, expires_in) = shared.book.issue();
             let body = json!({
                 "access_token": token,
                 "expires_in": expires_in,
@@ -236,7 +295,11 @@ fn handle(book: &TokenBook, request: &Request<Incoming>) -> Reply {
         }
         EMAIL_PATH => text(StatusCode::OK, "wire-test@p.iam.gserviceaccount.com"),
         UNIVERSE_PATH => text(StatusCode::OK, "googleapis.com"),
-        PROJECT_PATH => text(StatusCode::OK, "p"),
+        PROJECT_PATH => {
+            shared.project_reads.fetch_add(1, Ordering::SeqCst);
+            let project_id = shared.project_id().clone();
+            with_flavor(StatusCode::OK, "application/text", project_id)
+        }
         "/" => text(StatusCode::OK, "computeMetadata/"),
         _ => text(StatusCode::NOT_FOUND, "Not Found"),
     }
