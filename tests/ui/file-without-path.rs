@@ -1,0 +1,13 @@
+use secrets_runtime::{SecretString, Secrets};
+
+#[derive(Secrets)]
+struct Config {
+    #[file(key = "password")]
+    db_pass: SecretString,
+    #[file(path = "/secrets/config.json", key = "password", raw)]
+    raw_and_key: SecretString,
+    #[file(path = "")]
+    empty: SecretString,
+}
+
+fn main() {}
