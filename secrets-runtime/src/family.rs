@@ -63,7 +63,7 @@ pub trait Family: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a;
 }
 
-// pub use crate::kinds::berglas::Berglas;
+pub use crate::kinds::berglas::Berglas;
 pub use crate::kinds::file::Files;
 pub use crate::kinds::gcs::CloudStorage;
 pub use crate::kinds::kms::CloudKms;

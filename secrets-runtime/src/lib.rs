@@ -14,6 +14,10 @@ pub mod family;
 pub mod gcp;
 mod json;
 mod kinds;
+/// berglas's envelope format, to make berglas objects for the memory and local backends.
+pub mod berglas {
+    pub use crate::kinds::berglas::{KMS_KEY_METADATA, seal};
+}
 mod load;
 mod loaded;
 pub mod local;

@@ -44,7 +44,8 @@ pub struct Envelopes {
 impl Family for Berglas {
     const NAME: &'static str = "berglas";
     const HINT: &'static str = "berglas objects are read with the Cloud Storage and KMS backends: add them with Sources::builder().gcs(..).kms(..), .local(dir) or .gcp()";
-    const PERMISSION: &'static str = "roles/storage.objectViewer on the object and roles/cloudkms.cryptoKeyDecrypter on its key";
+    const PERMISSION: &'static str =
+        "roles/storage.objectViewer on the object and roles/cloudkms.cryptoKeyDecrypter on its key";
     type Backend = Envelopes;
     type Request = Object;
 
@@ -75,14 +76,18 @@ impl Family for Berglas {
                 object,
                 generation,
             } = request;
-            let read = backends.store.read_with_metadata(bucket, object, *generation, max_bytes);
+            let read = backends
+                .store
+                .read_with_metadata(bucket, object, *generation, max_bytes);
             let Some(stored) = read.await? else {
                 return Ok(None);
             };
             let Some(key) = stored.metadata(KMS_KEY_METADATA).filter(|k| !k.is_empty()) else {
                 return Err(BackendError::new(
                     ErrorKind::Invalid,
-                    format!("{request} has no `{KMS_KEY_METADATA}` metadata: it is not a berglas secret"),
+                    format!(
+                        "{request} has no `{KMS_KEY_METADATA}` metadata: it is not a berglas secret"
+                    ),
                 ));
             };
             secrets_names::blind::check_kms_key_name(key).map_err(|why| {
@@ -91,7 +96,8 @@ impl Family for Berglas {
                     format!("{request}: its `{KMS_KEY_METADATA}` metadata: {why}"),
                 )
             })?;
-            let envelope = envelope::split(&stored.bytes).map_err(|why| in_object(request, &why))?;
+            let envelope =
+                envelope::split(&stored.bytes).map_err(|why| in_object(request, &why))?;
             // berglas binds the data key to the object's name, without bucket or generation.
             let dek = backends
                 .kms

@@ -5,7 +5,7 @@
 //! Adding a kind: a file here and its line below, its family's re-export in `family.rs` if it
 //! brings one, and the derive's side (`secrets-derive/src/kinds/`).
 
-// pub mod berglas;
+pub mod berglas;
 pub mod env;
 pub mod file;
 pub mod gcs;
