@@ -4,8 +4,22 @@
 //! the port opens, so the platform never routes a request to an instance without them, and
 //! a broken deploy fails its startup probe with one error that names every failed field.
 //!
+//! It reads every kind of Google source: a KMS ciphertext (`DB_PASS`), a JSON object in a
+//! bucket (`STORAGE_BUCKET`), a Secret Manager secret (`api-token`, in the project of
+//! `GOOGLE_CLOUD_PROJECT`, else the metadata server's: Cloud Run sets no project variable), and
+//! a secret Cloud Run mounts as a file (the path in `TLS_KEY_FILE`). Deployed as the README's
+//! "Deploying on Cloud Run" shows, plus:
+//!
 //! ```sh
-//! cargo run --features gcp --example cloud_run   # with DB_PASS, KMS_CRYPTO_KEY_ID, STORAGE_BUCKET set
+//! gcloud run deploy my-fn ... \
+//!     --set-secrets=/secrets/tls-key=tls-key:latest \
+//!     --set-env-vars DB_PASS=$DB_PASS,KMS_CRYPTO_KEY_ID=$KEY,STORAGE_BUCKET=$PROJECT-secrets,TLS_KEY_FILE=/secrets/tls-key
+//! ```
+//!
+//! Locally, with those variables and `GOOGLE_CLOUD_PROJECT` set:
+//!
+//! ```sh
+//! cargo run --features gcp --example cloud_run
 //! ```
 
 #![forbid(unsafe_code)]
@@ -17,7 +31,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use secrets_runtime::{ExposeSecret, SecretString, Secrets};
+use secrets_runtime::{ExposeSecret, SecretSlice, SecretString, Secrets};
 
 #[derive(Secrets)]
 struct Config {
@@ -33,6 +47,14 @@ struct Config {
     username: String,
     #[gcs(object = "app1", key = "password")]
     password: SecretString,
+    /// Version `latest` of secret `api-token`: Cloud Run's service account needs
+    /// roles/secretmanager.secretAccessor on it.
+    #[secret_manager(secret = "api-token")]
+    api_token: SecretString,
+    /// A Cloud Run secret volume (`--set-secrets=/secrets/tls-key=tls-key:latest`), at the path
+    /// env `TLS_KEY_FILE` gives, so that the same binary runs where secrets are mounted elsewhere.
+    #[file(path_env = "TLS_KEY_FILE")]
+    tls_key: SecretSlice<u8>,
 }
 
 #[tokio::main]
@@ -80,12 +102,14 @@ async fn stop_requested() {
     }
 }
 
-/// What the seed function answers: who it is, and that it holds the password, never the
-/// password itself.
+/// What the seed function answers: who it is, and that it holds its secrets, never the
+/// secrets themselves.
 async fn hello(State(config): State<Arc<Config>>) -> String {
     format!(
-        "username: {}\npassword: [REDACTED]\ndatabase password loaded: {}\n",
+        "username: {}\npassword: [REDACTED]\ndatabase password loaded: {}\napi token loaded: {}\ntls key loaded: {}\n",
         config.username,
         !config.db_pass.expose_secret().is_empty() && !config.password.expose_secret().is_empty(),
+        !config.api_token.expose_secret().is_empty(),
+        !config.tls_key.expose_secret().is_empty(),
     )
 }

@@ -1,5 +1,6 @@
-//! The `cloud_run` and `encrypt` examples, run as the programs they are, against the KMS wire
-//! server and the Cloud Storage emulator.
+//! The examples, run as the programs they are: `quickstart` on its local backend, `cloud_run`
+//! and `encrypt` against the KMS and Secret Manager wire servers, a metadata server and the
+//! Cloud Storage emulator.
 
 #![cfg(feature = "gcp")]
 
@@ -11,9 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::prelude::*;
-use common::{APP_PASSWORD, BUCKET, DB_PASS, KEY, assert_no_secret, b64};
+use common::{API_TOKEN, APP_PASSWORD, BUCKET, CERT, DB_PASS, KEY, assert_no_secret, b64};
 use secrets_runtime::{ExposeSecret, SecretString, Secrets, Sources};
-use secrets_wire_server::{FakeGcs, KmsServer};
+use secrets_wire_server::{FakeGcs, KmsServer, MetadataServer, SecretManagerServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The example's binary, built now: `cargo test` builds examples only when it runs them all,
@@ -76,6 +77,50 @@ struct Made {
 }
 
 #[tokio::test]
+async fn quickstart_loads_every_source_from_its_local_backend_and_prints_no_secret() {
+    let exe = example("quickstart").await;
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            // Set in a developer's shell, these would not change what the quickstart reads.
+            .env("GOOGLE_CLOUD_PROJECT", "someone-elses")
+            .env("PORT", "1")
+            .env_remove("SECRETS_LOCAL_DIR")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stdout}{stderr}");
+    for field in ["db_pass", "password", "api_token"] {
+        let redacted = format!("    {field}: SecretBox<str>([REDACTED]),\n");
+        assert!(stdout.contains(&redacted), "{stdout}");
+    }
+    assert!(
+        stdout.contains("    tls_key: SecretBox<[u8]>([REDACTED]),\n"),
+        "{stdout}"
+    );
+    // "ready" also says the file's trailing line break was dropped.
+    assert!(
+        stdout.ends_with(
+            "port 8080, log level info, user my-user: db password decrypted in this process, app password read from the bucket, api token from Secret Manager, tls key from /secrets/tls-key: ready\n"
+        ),
+        "{stdout}"
+    );
+    // The quickstart's own demo values.
+    for secret in [
+        "correct-horse-battery-staple",
+        "s3cr3t",
+        "t0ken",
+        "not-a-real-key",
+    ] {
+        assert!(!stdout.contains(secret), "stdout leaks a secret: {stdout}");
+        assert!(!stderr.contains(secret), "stderr leaks a secret: {stderr}");
+    }
+}
+
+#[tokio::test]
 async fn cloud_run_loads_its_config_then_answers_on_its_port() {
     let kms = KmsServer::start().await;
     kms.create_key(KEY);
@@ -84,6 +129,15 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
     let app1 = format!(r#"{{"username":"my-user","password":"{APP_PASSWORD}"}}"#);
     std::fs::write(dir.path().join(BUCKET).join("app1"), app1).unwrap();
     let gcs = FakeGcs::start(dir.path()).await;
+    let sm = SecretManagerServer::start().await;
+    sm.add_version("projects/p/secrets/api-token", API_TOKEN.as_bytes());
+    // As on Cloud Run: no project variable, the metadata server knows the project.
+    let metadata = MetadataServer::start(Duration::from_hours(1)).await;
+    metadata.set_project_id("p");
+    // A secret volume's file, as Cloud Run mounts it.
+    let mounted = tempfile::tempdir().unwrap();
+    let tls_key = mounted.path().join("tls-key");
+    std::fs::write(&tls_key, CERT).unwrap();
     let exe = example("cloud_run").await;
     let ciphertext = b64(&kms.encrypt(KEY, DB_PASS.as_bytes()));
 
@@ -96,11 +150,15 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
             .env("DB_PASS", &ciphertext)
             .env("KMS_CRYPTO_KEY_ID", KEY)
             .env("STORAGE_BUCKET", BUCKET)
+            .env("TLS_KEY_FILE", &tls_key)
             .env("SECRETS_KMS_ENDPOINT", kms.endpoint())
+            .env("SECRETS_SECRET_MANAGER_ENDPOINT", sm.endpoint())
+            .env("GCE_METADATA_HOST", metadata.host())
             .env(
                 "STORAGE_EMULATOR_HOST",
                 gcs.endpoint().trim_start_matches("http://"),
             )
+            .env_remove("GOOGLE_CLOUD_PROJECT")
             .env_remove("SECRETS_LOCAL_DIR")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -145,9 +203,19 @@ async fn cloud_run_loads_its_config_then_answers_on_its_port() {
         ),
         "{reply}"
     );
-    assert!(reply.contains("database password loaded: true"), "{reply}");
+    assert!(
+        reply.contains("database password loaded: true\n"),
+        "{reply}"
+    );
+    assert!(reply.contains("api token loaded: true\n"), "{reply}");
+    assert!(reply.contains("tls key loaded: true\n"), "{reply}");
     assert_no_secret("the reply", &reply);
-    assert_eq!(kms.decrypt_count(), 1);
+    // Each remote value once, the project asked of the metadata server once. A retry after a
+    // port taken by someone else loads again: count per start.
+    let starts = kms.decrypt_count();
+    assert!(starts >= 1);
+    assert_eq!(sm.access_count(), starts);
+    assert_eq!(metadata.project_id_count(), starts);
 }
 
 #[tokio::test]
@@ -165,8 +233,11 @@ async fn cloud_run_with_a_broken_config_exits_without_listening() {
             .env("DB_PASS", DB_PASS) // plaintext pasted where ciphertext belongs
             .env("KMS_CRYPTO_KEY_ID", KEY)
             .env("STORAGE_BUCKET", "Bad Bucket")
+            .env("GOOGLE_CLOUD_PROJECT", "Bad Project")
             .env("SECRETS_KMS_ENDPOINT", "http://127.0.0.1:9")
+            .env("SECRETS_SECRET_MANAGER_ENDPOINT", "http://127.0.0.1:9")
             .env("STORAGE_EMULATOR_HOST", "127.0.0.1:9")
+            .env_remove("TLS_KEY_FILE") // the volume's path not given
             .env_remove("SECRETS_LOCAL_DIR")
             .output()
             .unwrap()
@@ -177,9 +248,15 @@ async fn cloud_run_with_a_broken_config_exits_without_listening() {
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.starts_with("failed to load Config: 3 fields failed"),
+        stderr.starts_with("failed to load Config: 5 fields failed"),
         "{stderr}"
     );
+    for line in [
+        "\n  - api_token (secret manager api-token): env GOOGLE_CLOUD_PROJECT: ",
+        "\n  - tls_key (file $TLS_KEY_FILE): env TLS_KEY_FILE is not set",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
     assert!(
         !stderr.contains("listen"),
         "it tried to listen before its config loaded: {stderr}"
