@@ -49,12 +49,8 @@ fn world() -> World {
 
 impl World {
     fn sources(&self, vars: &[(&str, &str)]) -> Sources {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
         Sources::builder()
-            .env(vars)
+            .env(vars.iter().copied())
             .gcs(self.store.clone())
             .kms(self.kms.clone())
             .secret_manager(self.sm.clone())

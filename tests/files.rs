@@ -27,11 +27,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 }
 
 fn env_sources(vars: &[(&str, &str)]) -> Sources {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    Sources::builder().env(vars).build()
+    Sources::builder().env(vars.iter().copied()).build()
 }
 
 #[tokio::test]
@@ -80,15 +76,12 @@ async fn missing_directory_and_oversized_files_are_named_errors() {
     );
     let missing = dir.path().join("missing").to_str().unwrap().to_owned();
     let directory = dir.path().to_str().unwrap().to_owned();
-    let vars: Vec<(String, String)> = [
+    let vars = [
         ("DB_PASS_FILE", missing.as_str()),
         ("KEY_FILE", directory.as_str()),
         ("CONFIG_FILE", config.as_str()),
         ("OPTIONAL_FILE", big.as_str()),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
+    ];
     let sources = Sources::builder().env(vars).max_object_bytes(1024).build();
     let err = Mounted::load_from(&sources).await.err().unwrap();
     let by_field = |name: &str| {

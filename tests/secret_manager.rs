@@ -123,12 +123,8 @@ struct FromEnv {
 async fn names_read_from_the_environment_are_checked_without_being_shown() {
     let sm = store();
     let with = |vars: &[(&str, &str)]| {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
         Sources::builder()
-            .env(vars)
+            .env(vars.iter().copied())
             .secret_manager(sm.clone())
             .build()
     };

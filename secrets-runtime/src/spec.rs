@@ -63,6 +63,16 @@ pub enum Pick {
     JsonKey(&'static str),
 }
 
+/// `#key` after a field's origin, or nothing for the whole value.
+impl std::fmt::Display for Pick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::JsonKey(key) => write!(f, "#{key}"),
+            Self::Whole => Ok(()),
+        }
+    }
+}
+
 /// A source kind's part of the load: turns a field's spec into its outcome already, or a
 /// request for the loader to make.
 pub trait FieldSource: Sync + 'static {

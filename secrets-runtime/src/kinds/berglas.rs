@@ -193,9 +193,6 @@ impl FieldSource for Spec {
             Some(reference) => write!(f, "{reference} via env {}", origin.var())?,
             None => write!(f, "berglas reference in env {}", origin.var())?,
         }
-        match self.pick {
-            Pick::JsonKey(key) => write!(f, "#{key}"),
-            Pick::Whole => Ok(()),
-        }
+        write!(f, "{}", self.pick)
     }
 }

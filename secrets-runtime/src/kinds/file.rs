@@ -108,10 +108,7 @@ impl FieldSource for Spec {
         if let Some(path) = origin.name() {
             write!(f, "file {path}")?;
         }
-        match self.pick {
-            Pick::JsonKey(key) => write!(f, "#{key}"),
-            Pick::Whole => Ok(()),
-        }
+        write!(f, "{}", self.pick)
     }
 }
 

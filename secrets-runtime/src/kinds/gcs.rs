@@ -83,10 +83,7 @@ impl FieldSource for Spec {
         if let Some(bucket) = origin.name() {
             write!(f, "gs://{bucket}/{}", self.object)?;
         }
-        match self.pick {
-            Pick::JsonKey(key) => write!(f, "#{key}"),
-            Pick::Whole => Ok(()),
-        }
+        write!(f, "{}", self.pick)
     }
 }
 

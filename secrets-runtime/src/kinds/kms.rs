@@ -91,9 +91,6 @@ impl FieldSource for Spec {
         if let Some(key) = origin.name() {
             write!(f, "kms {key} via env {}", origin.var())?;
         }
-        match self.pick {
-            Pick::JsonKey(json_key) => write!(f, "#{json_key}"),
-            Pick::Whole => Ok(()),
-        }
+        write!(f, "{}", self.pick)
     }
 }

@@ -161,9 +161,6 @@ impl FieldSource for Spec {
                 write!(f, " version {version}")?;
             }
         }
-        match self.pick {
-            Pick::JsonKey(key) => write!(f, "#{key}"),
-            Pick::Whole => Ok(()),
-        }
+        write!(f, "{}", self.pick)
     }
 }

@@ -262,6 +262,7 @@ impl FieldSource for BuiltinSpec {
             place: NameRef::Literal("builtin"),
             rule: &ANY_KEY,
             pick: Pick::Whole,
+            unset_is_absence: false,
         };
         shape.plan::<Builtin>(self, cx, |_| BuiltinRead)
     }
