@@ -60,6 +60,7 @@ pub struct Case {
     load: Load,
     env: Vec<(&'static str, V)>,
     objects: Vec<(&'static str, &'static str, Vec<u8>)>,
+    berglas: Vec<Berglas>,
     kms: bool,
     gcs: bool,
     cap: Option<usize>,
@@ -77,6 +78,7 @@ pub fn case<T: Secrets>(name: &'static str) -> Case {
         load: load::<T>,
         env: Vec::new(),
         objects: Vec::new(),
+        berglas: Vec::new(),
         kms: true,
         gcs: true,
         cap: None,
@@ -114,6 +116,17 @@ impl Case {
         self
     }
 
+    /// A berglas object `object` in `BUCKET` holding `plaintext`, made as `berglas create`
+    /// makes it with the row's key ring, then spoiled by `spoil`.
+    pub fn berglas(mut self, object: &'static str, plaintext: &[u8], spoil: Spoil) -> Self {
+        self.berglas.push(Berglas {
+            object,
+            plaintext: plaintext.to_vec(),
+            spoil,
+        });
+        self
+    }
+
     pub fn secret(mut self, value: impl Into<Vec<u8>>) -> Self {
         self.secrets.push(value.into());
         self
@@ -137,6 +150,47 @@ impl Case {
     pub fn fails(mut self, kind: ErrorKind, message: Msg) -> Self {
         (self.kind, self.message) = (kind, message);
         self
+    }
+}
+
+/// One berglas object of a row.
+pub struct Berglas {
+    object: &'static str,
+    plaintext: Vec<u8>,
+    spoil: Spoil,
+}
+
+/// What is wrong with a berglas object of a row.
+#[derive(Clone, Copy)]
+pub enum Spoil {
+    Nothing,
+    /// Its data key was wrapped for another object name (as a renamed object's is).
+    WrappedFor(&'static str),
+    /// No `berglas-kms-key` metadata.
+    NoKeyMetadata,
+    /// The body without its last this many bytes.
+    Truncated(usize),
+}
+
+impl Berglas {
+    fn store(self, kms: &MemoryKms, gcs: &secrets_runtime::memory::MemoryStore) {
+        let aad = match self.spoil {
+            Spoil::WrappedFor(other) => other,
+            _ => self.object,
+        };
+        let body = secrets_runtime::berglas::seal(&self.plaintext, |dek| {
+            Ok(kms.encrypt_with_aad(KEY, dek, aad.as_bytes()))
+        })
+        .expect("sealing cannot fail with a memory key ring");
+        let body = match self.spoil {
+            Spoil::Truncated(cut) => body[..body.len() - cut].to_owned(),
+            _ => body,
+        };
+        let metadata: &[(&str, &str)] = match self.spoil {
+            Spoil::NoKeyMetadata => &[("berglas-secret", "1")],
+            _ => &[("berglas-secret", "1"), ("berglas-kms-key", KEY)],
+        };
+        gcs.insert_with_metadata(BUCKET, self.object, body, metadata);
     }
 }
 
@@ -285,6 +339,9 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
     let mut gcs = store();
     for (bucket, object, bytes) in case.objects {
         gcs = gcs.with_object(bucket, object, bytes);
+    }
+    for berglas in case.berglas {
+        berglas.store(&kms, &gcs);
     }
     let mut builder = Sources::builder().env(env);
     if case.kms {

@@ -152,6 +152,10 @@ impl FieldSource for Spec {
             // Unset is absence: an `Option` field is `None`.
             Err(why) => return Planned::done(origin, Err(why)),
         };
+        if text.trim().is_empty() {
+            let blank = BackendError::new(ErrorKind::Missing, format!("env {var} is blank"));
+            return Planned::done(origin, Err(blank));
+        }
         let parsed = reference::parse(&text).map_err(|why| {
             // Never the value: a malformed reference may be a secret pasted in its place.
             BackendError::new(
