@@ -330,7 +330,7 @@ fn underscores_ok(text: &[u8]) -> bool {
     let (skip, mut last, hex) = match text {
         [b'0', prefix, ..] if matches!(prefix.to_ascii_lowercase(), b'b' | b'o' | b'x') => {
             // A prefix counts as a digit: `0x_1F` is allowed.
-            (2, Last::Digit, prefix.to_ascii_lowercase() == b'x')
+            (2, Last::Digit, prefix.eq_ignore_ascii_case(&b'x'))
         }
         _ => (0, Last::Start, false),
     };
@@ -628,7 +628,7 @@ mod tests {
     fn messages_never_show_the_text() {
         const SECRET: &str = "Hunter2Pa55";
         let cases = [
-            format!("{SECRET}"),
+            SECRET.to_owned(),
             format!("berglas://{SECRET}"),
             format!("berglas://{SECRET}/x"),
             format!("berglas://foo/{SECRET}%0A"),
