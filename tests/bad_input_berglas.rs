@@ -77,7 +77,7 @@ fn cases() -> Vec<Case> {
             .env("LEGACY", reference("cut"))
             .berglas("cut", b"Zq-cut-secret", Spoil::Truncated(30))
             .secret("Zq-cut-secret")
-            .fails(Invalid, prefix(&format!("berglas object gs://{BUCKET}/cut: its sealed value"))),
+            .fails(Invalid, prefix(format!("berglas object gs://{BUCKET}/cut: its sealed value"))),
         case::<Legacy>("no berglas-kms-key metadata")
             .at("legacy", object("plain"))
             .env("LEGACY", reference("plain"))
@@ -91,7 +91,7 @@ fn cases() -> Vec<Case> {
             .env("LEGACY", reference("notes"))
             .object("notes", "Zq-just-some-text")
             .secret("Zq-just-some-text")
-            .fails(Invalid, prefix(&format!("berglas object gs://{BUCKET}/notes has no `berglas-kms-key`"))),
+            .fails(Invalid, prefix(format!("berglas object gs://{BUCKET}/notes has no `berglas-kms-key`"))),
         case::<Legacy>("an object that does not exist")
             .at("legacy", object("absent"))
             .env("LEGACY", reference("absent"))

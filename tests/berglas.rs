@@ -7,7 +7,7 @@ use common::{API_TOKEN, APP_PASSWORD, BUCKET, DB_PASS, KEY, assert_no_secret};
 use secrets_runtime::berglas;
 use secrets_runtime::local::{LocalKms, LocalStore};
 use secrets_runtime::memory::{MemoryKms, MemorySecretManager, MemoryStore};
-use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
+use secrets_runtime::{ErrorKind, ExposeSecret, ObjectStore, SecretString, Secrets, Sources};
 
 #[derive(Secrets)]
 struct Legacy {
@@ -19,6 +19,12 @@ struct Legacy {
     from_sm: SecretString,
     #[berglas]
     optional: Option<SecretString>,
+}
+
+#[derive(Secrets)]
+struct One {
+    #[berglas]
+    db_pass: SecretString,
 }
 
 /// What `berglas create BUCKET/OBJECT` leaves in the bucket, made through the public API.
@@ -88,16 +94,8 @@ async fn a_renamed_object_no_longer_decrypts() {
     // berglas binds the data key to the object's name: a copy under another name is refused,
     // as berglas itself refuses it.
     let world = world();
-    let body = {
-        let read = world.store.clone();
-        let sources = Sources::builder().gcs(read).build();
-        #[derive(Secrets)]
-        struct Raw {
-            #[gcs(bucket = "my-bucket", object = "prod/db-pass")]
-            body: Vec<u8>,
-        }
-        Raw::load_from(&sources).await.unwrap().body
-    };
+    let body = world.store.read(BUCKET, "prod/db-pass", 1 << 20).await;
+    let body = body.unwrap().unwrap().to_vec();
     let metadata = [(berglas::KMS_KEY_METADATA, KEY)];
     world
         .store
@@ -178,11 +176,6 @@ async fn the_local_backend_keeps_berglas_objects_with_their_metadata() {
             &[(berglas::KMS_KEY_METADATA, KEY)],
         )
         .unwrap();
-    #[derive(Secrets)]
-    struct One {
-        #[berglas]
-        db_pass: SecretString,
-    }
     let sources = Sources::builder()
         .env([("DB_PASS", "berglas://my-bucket/prod/db-pass")])
         .local(dir.path())

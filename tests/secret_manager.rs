@@ -165,6 +165,16 @@ async fn names_read_from_the_environment_are_checked_without_being_shown() {
     assert!(!err.to_string().contains("Not A Project"), "{err}");
 }
 
+#[derive(Secrets)]
+struct Db {
+    #[secret_manager(secret = "db-pass")]
+    latest: SecretString,
+    #[secret_manager(secret = "db-pass", version = "1")]
+    first: SecretString,
+    #[secret_manager(secret = "other")]
+    other: Option<SecretString>,
+}
+
 #[tokio::test]
 async fn the_local_backend_keeps_versions_as_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -176,15 +186,6 @@ async fn the_local_backend_keeps_versions_as_files() {
             .join("secretmanager/projects/app-project/secrets/db-pass/versions/2")
             .is_file()
     );
-    #[derive(Secrets)]
-    struct Db {
-        #[secret_manager(secret = "db-pass")]
-        latest: SecretString,
-        #[secret_manager(secret = "db-pass", version = "1")]
-        first: SecretString,
-        #[secret_manager(secret = "other")]
-        other: Option<SecretString>,
-    }
     let sources = Sources::builder()
         .env([("GOOGLE_CLOUD_PROJECT", "app-project")])
         .local(dir.path())

@@ -155,7 +155,7 @@ fn the_derive_declares_every_kind_and_nothing_else() {
     let declaration = lib
         .split("#[proc_macro_derive(Secrets,attributes(")
         .nth(1)
-        .and_then(|rest| rest.split(")").next())
+        .and_then(|rest| rest.split(')').next())
         .expect("lib.rs declares `#[proc_macro_derive(Secrets, attributes(...))]`");
     let mut declared: Vec<&str> = declaration.split(',').map(str::trim).collect();
     let mut expected: Vec<&str> = KINDS.iter().map(|kind| kind.name()).collect();

@@ -48,6 +48,7 @@ pub trait Family: Sized + Send + Sync + 'static {
     /// Where a load gets this family's backend: by default the one [`Sources`](crate::Sources)
     /// holds for it. A family that works through other families' backends (berglas: Cloud
     /// Storage and Cloud KMS) puts its own together from theirs.
+    #[must_use]
     fn backend(
         sources: &crate::Sources,
     ) -> impl Future<Output = Result<Arc<Self::Backend>, BackendError>> + Send + '_ {

@@ -13,7 +13,6 @@ mod envelope;
 mod reference;
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 
 pub use envelope::seal;
@@ -49,64 +48,57 @@ impl Family for Berglas {
     type Backend = Envelopes;
     type Request = Object;
 
-    fn backend(
-        sources: &crate::Sources,
-    ) -> impl Future<Output = Result<Arc<Envelopes>, BackendError>> + Send + '_ {
-        async move {
-            let (store, kms) = futures_util::future::join(
-                sources.backend::<CloudStorage>(),
-                sources.backend::<CloudKms>(),
-            )
-            .await;
-            Ok(Arc::new(Envelopes {
-                store: store?,
-                kms: kms?,
-            }))
-        }
+    async fn backend(sources: &crate::Sources) -> Result<Arc<Envelopes>, BackendError> {
+        let (store, kms) = futures_util::future::join(
+            sources.backend::<CloudStorage>(),
+            sources.backend::<CloudKms>(),
+        )
+        .await;
+        Ok(Arc::new(Envelopes {
+            store: store?,
+            kms: kms?,
+        }))
     }
 
-    fn send<'a>(
+    async fn send<'a>(
         backends: &'a Envelopes,
         request: &'a Object,
         max_bytes: usize,
-    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a {
-        async move {
-            let Object {
-                bucket,
-                object,
-                generation,
-            } = request;
-            let read = backends
-                .store
-                .read_with_metadata(bucket, object, *generation, max_bytes);
-            let Some(stored) = read.await? else {
-                return Ok(None);
-            };
-            let Some(key) = stored.metadata(KMS_KEY_METADATA).filter(|k| !k.is_empty()) else {
-                return Err(BackendError::new(
-                    ErrorKind::Invalid,
-                    format!(
-                        "{request} has no `{KMS_KEY_METADATA}` metadata: it is not a berglas secret"
-                    ),
-                ));
-            };
-            secrets_names::blind::check_kms_key_name(key).map_err(|why| {
-                BackendError::new(
-                    ErrorKind::Invalid,
-                    format!("{request}: its `{KMS_KEY_METADATA}` metadata: {why}"),
-                )
-            })?;
-            let envelope =
-                envelope::split(&stored.bytes).map_err(|why| in_object(request, &why))?;
-            // berglas binds the data key to the object's name, without bucket or generation.
-            let dek = backends
-                .kms
-                .decrypt_with_aad(key, &envelope.wrapped_dek, object.as_bytes())
-                .await?;
-            envelope::open(&dek, &envelope.sealed)
-                .map(Some)
-                .map_err(|why| in_object(request, &why))
-        }
+    ) -> Result<Option<SecretBytes>, BackendError> {
+        let Object {
+            bucket,
+            name: object,
+            generation,
+        } = request;
+        let read = backends
+            .store
+            .read_with_metadata(bucket, object, *generation, max_bytes);
+        let Some(stored) = read.await? else {
+            return Ok(None);
+        };
+        let Some(key) = stored.metadata(KMS_KEY_METADATA).filter(|k| !k.is_empty()) else {
+            return Err(BackendError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "{request} has no `{KMS_KEY_METADATA}` metadata: it is not a berglas secret"
+                ),
+            ));
+        };
+        secrets_names::blind::check_kms_key_name(key).map_err(|why| {
+            BackendError::new(
+                ErrorKind::Invalid,
+                format!("{request}: its `{KMS_KEY_METADATA}` metadata: {why}"),
+            )
+        })?;
+        let envelope = envelope::split(&stored.bytes).map_err(|why| in_object(request, &why))?;
+        // berglas binds the data key to the object's name, without bucket or generation.
+        let dek = backends
+            .kms
+            .decrypt_with_aad(key, &envelope.wrapped_dek, object.as_bytes())
+            .await?;
+        envelope::open(&dek, &envelope.sealed)
+            .map(Some)
+            .map_err(|why| in_object(request, &why))
     }
 }
 
@@ -119,13 +111,13 @@ fn in_object(request: &Object, why: &BackendError) -> BackendError {
 #[derive(PartialEq, Eq)]
 pub struct Object {
     bucket: Arc<str>,
-    object: Arc<str>,
+    name: Arc<str>,
     generation: Option<i64>,
 }
 
 impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "berglas object gs://{}/{}", self.bucket, self.object)?;
+        write!(f, "berglas object gs://{}/{}", self.bucket, self.name)?;
         match self.generation {
             Some(generation) => write!(f, "#{generation}"),
             None => Ok(()),
@@ -172,7 +164,7 @@ impl FieldSource for Spec {
                 let name = format!("berglas://{bucket}/{object}");
                 let request = Object {
                     bucket: bucket.into(),
-                    object: object.into(),
+                    name: object.into(),
                     generation,
                 };
                 (name, cx.request::<Berglas>(request))

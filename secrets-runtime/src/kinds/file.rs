@@ -7,7 +7,6 @@
 //! that byte. A JSON file needs neither: whitespace around a JSON object means nothing.
 
 use std::fmt;
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,18 +35,16 @@ impl Family for Files {
         Some(Arc::new(crate::local::OsFiles))
     }
 
-    fn send<'a>(
+    async fn send<'a>(
         files: &'a dyn FileStore,
         request: &'a ReadFile,
         max_bytes: usize,
-    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a {
-        async move {
-            let mut bytes = files.read(Path::new(&*request.path), max_bytes).await?;
-            if let (false, Some(bytes)) = (request.raw, &mut bytes) {
-                trim_line_break(bytes);
-            }
-            Ok(bytes)
+    ) -> Result<Option<SecretBytes>, BackendError> {
+        let mut bytes = files.read(Path::new(&*request.path), max_bytes).await?;
+        if let (false, Some(bytes)) = (request.raw, &mut bytes) {
+            trim_line_break(bytes);
         }
+        Ok(bytes)
     }
 }
 

@@ -8,7 +8,6 @@
 //! variable). `berglas`'s `sm://` references read through this family too.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::backend::{SecretBytes, SecretStore};
@@ -32,20 +31,18 @@ impl Family for SecretManager {
     type Backend = dyn SecretStore;
     type Request = Access;
 
-    fn send<'a>(
+    async fn send<'a>(
         store: &'a dyn SecretStore,
         request: &'a Access,
         max_bytes: usize,
-    ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a {
-        async move {
-            let project = match &request.project {
-                Some(project) => project.clone(),
-                None => store.default_project().await.map_err(|why| {
-                    BackendError::new(why.kind(), format!("{request}: {}", why.message()))
-                })?,
-            };
-            store.access(&request.name(&project), max_bytes).await
-        }
+    ) -> Result<Option<SecretBytes>, BackendError> {
+        let project = match &request.project {
+            Some(project) => project.clone(),
+            None => store.default_project().await.map_err(|why| {
+                BackendError::new(why.kind(), format!("{request}: {}", why.message()))
+            })?,
+        };
+        store.access(&request.name(&project), max_bytes).await
     }
 }
 
