@@ -3,18 +3,19 @@
 //! Two rules. Emulators get no token (Google's convention for `STORAGE_EMULATOR_HOST`, and a
 //! real token must not reach a server that is not Google's) unless the caller asks for
 //! Application Default Credentials, as a regional or Private Service Connect endpoint needs.
-//! And nothing that matters crosses the network in clear text: a KMS plaintext or a token goes
+//! And nothing that matters crosses the network in clear text: a KMS plaintext, a secret's payload or a token goes
 //! over plain HTTP only to a server on this machine.
 
 use std::ffi::OsStr;
 use std::net::{IpAddr, Ipv6Addr};
 
-use google_cloud_auth::credentials::{Credentials, anonymous};
+use google_cloud_auth::credentials::{self, Credentials, anonymous};
 
+use super::status::build_error;
 use crate::{BackendError, ErrorKind};
 
-/// The env var that chooses the credentials sent to `SECRETS_KMS_ENDPOINT`: `anonymous` (the
-/// default) or `adc`.
+/// The env var that chooses the credentials sent to `SECRETS_KMS_ENDPOINT` and
+/// `SECRETS_SECRET_MANAGER_ENDPOINT`: `anonymous` (the default) or `adc`.
 pub const CREDENTIALS_ENV: &str = "SECRETS_GCP_CREDENTIALS";
 
 /// The credentials Google's clients send to an overridden endpoint. Google's own endpoints
@@ -65,6 +66,21 @@ impl Endpoint {
     /// machine only, since a decrypt reply carries the plaintext. `from` names where the
     /// value came from, for the error.
     pub(super) fn kms(url: &str, auth: GcpAuth, from: &str) -> Result<Endpoint, BackendError> {
+        Endpoint::with_scheme(url, auth, from)
+    }
+
+    /// A Secret Manager endpoint, by the rules of [`Endpoint::kms`]: an access reply carries
+    /// the secret.
+    pub(super) fn secret_manager(
+        url: &str,
+        auth: GcpAuth,
+        from: &str,
+    ) -> Result<Endpoint, BackendError> {
+        Endpoint::with_scheme(url, auth, from)
+    }
+
+    /// A URL with its scheme: `https`, or `http` to this machine only.
+    fn with_scheme(url: &str, auth: GcpAuth, from: &str) -> Result<Endpoint, BackendError> {
         let url = trimmed(url);
         let Some((scheme, rest)) = url.split_once("://") else {
             return Err(unconfigured(format!(
@@ -113,6 +129,21 @@ impl Endpoint {
         match self.auth {
             GcpAuth::Anonymous => Some(anonymous::Builder::new().build()),
             GcpAuth::Adc => None,
+        }
+    }
+
+    /// The credentials to send to `endpoint` (`None`: Google's own, which get Application
+    /// Default Credentials), built by the caller rather than by a client builder so that every
+    /// client and request of its own share one token cache. `client` names it in an error.
+    pub(super) fn credentials_for(
+        endpoint: Option<&Endpoint>,
+        client: &str,
+    ) -> Result<Credentials, BackendError> {
+        match endpoint.and_then(Endpoint::credentials) {
+            Some(anonymous) => Ok(anonymous),
+            None => credentials::Builder::default()
+                .build()
+                .map_err(|e| build_error(client, &e)),
         }
     }
 }
@@ -189,6 +220,25 @@ mod tests {
                 why.starts_with("env SECRETS_KMS_ENDPOINT is plain http:// to another machine, which would carry plaintext in clear text"),
                 "{remote}: {why}"
             );
+        }
+    }
+
+    #[test]
+    fn secret_manager_endpoints_follow_the_kms_rules() {
+        let from = "env SECRETS_SECRET_MANAGER_ENDPOINT";
+        let sm = |url: &str, auth| Endpoint::secret_manager(url, auth, from);
+        assert_eq!(
+            sm("https://secretmanager.example/", GcpAuth::Adc).unwrap(),
+            Endpoint {
+                url: "https://secretmanager.example".into(),
+                auth: GcpAuth::Adc
+            }
+        );
+        assert!(sm("http://[::1]:8085", GcpAuth::Anonymous).is_ok());
+        for refused in ["http://10.0.0.7:8085", "secretmanager.example:443"] {
+            let why = sm(refused, GcpAuth::Anonymous).unwrap_err();
+            assert!(why.message().starts_with(from), "{refused}: {why}");
+            assert!(!why.message().contains("10.0.0.7"), "{why}");
         }
     }
 

@@ -164,7 +164,7 @@ pub(super) fn build_error(client: &str, err: &(dyn std::error::Error + 'static))
 
 /// The innermost cause of an error: the clients wrap the useful part (a reset connection,
 /// a refused port, a missing credentials file) in layers of context that repeat each other.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = err;
     while let Some(inner) = cause.source() {
         cause = inner;

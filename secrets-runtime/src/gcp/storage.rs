@@ -2,7 +2,7 @@
 //! checked against its CRC32C here, gzip-stored ones too. Built and called on the module's
 //! own runtime (see `runtime`).
 
-use google_cloud_auth::credentials::{self, CacheableResource, Credentials};
+use google_cloud_auth::credentials::{CacheableResource, Credentials};
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_gax::retry_policy::NeverRetry;
 use google_cloud_storage::client::Storage;
@@ -65,13 +65,8 @@ impl GcpStore {
 
     pub(super) async fn connect_to(endpoint: Option<Endpoint>) -> Result<Self, BackendError> {
         on_gcp_runtime(async move {
-            let credentials = match endpoint.as_ref().and_then(Endpoint::credentials) {
-                Some(anonymous) => anonymous,
-                // Built here rather than by the client so that the probe shares its tokens.
-                None => credentials::Builder::default()
-                    .build()
-                    .map_err(|e| build_error("Cloud Storage", &e))?,
-            };
+            // The probe shares the client's tokens.
+            let credentials = Endpoint::credentials_for(endpoint.as_ref(), "Cloud Storage")?;
             let url = endpoint.map_or_else(|| DEFAULT_ENDPOINT.to_owned(), |e| e.url);
             let client = Storage::builder()
                 .with_retry_policy(NeverRetry)
