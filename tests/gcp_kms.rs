@@ -7,14 +7,11 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use common::{API_TOKEN, DB_PASS, KEY, OTHER_KEY, assert_no_secret, b64};
+use common::{API_TOKEN, DB_PASS, KEY, OTHER_KEY, assert_no_secret, b64, quick};
 
 use secrets_runtime::gcp::GcpKms;
-use secrets_runtime::{
-    BoxFuture, ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources,
-};
+use secrets_runtime::{BoxFuture, ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
 use secrets_wire_server::{Fault, KmsServer};
 
 #[derive(Debug, Secrets)]
@@ -63,24 +60,12 @@ fn sources(server: &KmsServer, env: Vec<(String, String)>) -> Sources {
         .build()
 }
 
-fn quick() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_deadline(Duration::from_secs(2))
-        .with_attempt_timeout(Duration::from_millis(500))
-        .with_backoff(Duration::from_millis(20), Duration::from_millis(100))
-}
-
 /// The one failure of a load that must fail: the field, its source, and no secret anywhere.
 fn failure(
     result: Result<Config, secrets_runtime::Error>,
     field: &str,
 ) -> secrets_runtime::FieldError {
-    let err = result.expect_err("the load must fail");
-    assert_no_secret("error", &format!("{err} {err:?}"));
-    let failed = err
-        .field(field)
-        .unwrap_or_else(|| panic!("{field} did not fail: {err}"))
-        .clone();
+    let failed = common::failure(result, field);
     assert!(
         failed
             .origin()

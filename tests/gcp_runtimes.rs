@@ -5,24 +5,21 @@
 //! refusing any request whose bearer token is missing, unknown or expired. The loads are
 //! `Config::load()` itself, with its default policy.
 //!
-//! `GCE_METADATA_HOST` must be in the process environment, which a Rust 2024 test may not
-//! change, so the loads run in a child: this binary again, with the environment a function
-//! on Google Cloud would have.
+//! `GCE_METADATA_HOST` must be in the process environment, so the loads run in a child (see
+//! `common::child`).
 
 #![cfg(feature = "gcp")]
 
 mod common;
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
+use common::child::{in_child, run_child};
 use common::{DB_PASS, KEY, assert_no_secret, b64};
 use secrets_runtime::gcp::{CREDENTIALS_ENV, KMS_ENDPOINT_ENV};
 use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
 use secrets_wire_server::{KmsServer, MetadataServer};
 
-/// Set in the child.
-const CHILD: &str = "SECRETS_TEST_CHILD";
 /// What the metadata server says a token lives. google-cloud-auth refreshes a token that lives
 /// under 4 minutes every 10 s, on the task it spawned when the client was built: with 12 s,
 /// the second load (after the first token expired) needs the token that task fetched. Where
@@ -37,7 +34,7 @@ struct Config {
 
 #[test]
 fn loads_on_five_runtimes_with_metadata_server_tokens() {
-    if std::env::var_os(CHILD).is_some() {
+    if in_child() {
         return five_runtimes();
     }
     let servers = tokio::runtime::Runtime::new().unwrap();
@@ -49,32 +46,16 @@ fn loads_on_five_runtimes_with_metadata_server_tokens() {
     });
     let ciphertext = b64(&kms.encrypt(KEY, DB_PASS.as_bytes()));
     // The servers answer from `servers`' worker threads while this thread waits for the child.
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "loads_on_five_runtimes_with_metadata_server_tokens",
-            "--nocapture",
-        ])
-        .env_clear()
-        .env(CHILD, "1")
-        .env("GCE_METADATA_HOST", metadata.host())
-        .env(KMS_ENDPOINT_ENV, kms.endpoint())
-        .env(CREDENTIALS_ENV, "adc")
-        .env("KMS_CRYPTO_KEY_ID", KEY)
-        .env("DB_PASS", ciphertext)
-        .output()
-        .unwrap();
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
+    let output = run_child(
+        "loads_on_five_runtimes_with_metadata_server_tokens",
+        &[
+            ("GCE_METADATA_HOST", metadata.host()),
+            (KMS_ENDPOINT_ENV, kms.endpoint()),
+            (CREDENTIALS_ENV, "adc".to_owned()),
+            ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
+            ("DB_PASS", ciphertext),
+        ],
     );
-    assert_no_secret("child output", &output);
-    assert!(status.success(), "the child failed:\n{output}");
     let mut loaded: Vec<&str> = output
         .lines()
         .filter(|line| line.starts_with("loaded on "))

@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{APP_PASSWORD, BUCKET, CERT, assert_no_secret};
+use common::{APP_PASSWORD, BUCKET, CERT, assert_no_secret, failure};
 use secrets_runtime::{ErrorKind, ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
 use secrets_wire_server::{FakeGcs, Fault, GcsProxy};
 
@@ -69,17 +69,6 @@ fn through(proxy: &GcsProxy) -> Sources {
                 .with_backoff(Duration::from_millis(20), Duration::from_millis(100)),
         )
         .build()
-}
-
-fn failure<T: std::fmt::Debug>(
-    result: Result<T, secrets_runtime::Error>,
-    field: &str,
-) -> secrets_runtime::FieldError {
-    let err = result.expect_err("the load must fail");
-    assert_no_secret("error", &format!("{err} {err:?}"));
-    err.field(field)
-        .unwrap_or_else(|| panic!("{field} did not fail: {err}"))
-        .clone()
 }
 
 #[derive(Debug, Secrets)]

@@ -2,8 +2,10 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use base64::prelude::*;
+use secrets_runtime::RetryPolicy;
 use secrets_runtime::memory::{MemoryKms, MemoryStore};
 
 pub const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
@@ -45,6 +47,26 @@ pub fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
+/// The failure of `field` in a load that must fail, with no secret anywhere in the error.
+pub fn failure<T: std::fmt::Debug>(
+    result: Result<T, secrets_runtime::Error>,
+    field: &str,
+) -> secrets_runtime::FieldError {
+    let err = result.expect_err("the load must fail");
+    assert_no_secret("error", &format!("{err} {err:?}"));
+    err.field(field)
+        .unwrap_or_else(|| panic!("{field} did not fail: {err}"))
+        .clone()
+}
+
+/// A short deadline and quick retries, so that tests of failures over the wire end soon.
+pub fn quick() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_deadline(Duration::from_secs(2))
+        .with_attempt_timeout(Duration::from_millis(500))
+        .with_backoff(Duration::from_millis(20), Duration::from_millis(100))
+}
+
 /// Env with the ciphertext of `DB_PASS` under `KEY`, made by `kms`.
 pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
     vec![
@@ -53,6 +75,7 @@ pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
         ("STORAGE_BUCKET".into(), BUCKET.into()),
     ]
 }
+pub mod child;
 pub mod matrix;
 pub mod oracle;
 
