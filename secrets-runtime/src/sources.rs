@@ -33,7 +33,7 @@ pub struct Sources {
 }
 
 #[cfg(not(feature = "gcp"))]
-const NO_GCP_FEATURE: &str = "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS and Cloud Storage, or set SECRETS_LOCAL_DIR to use the local backend";
+const NO_GCP_FEATURE: &str = "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS, Cloud Storage and Secret Manager, or set SECRETS_LOCAL_DIR to use the local backend";
 
 impl Sources {
     /// A builder that starts from the process environment and no backends.
