@@ -36,6 +36,20 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+// The berglas parsers are crate-private in secrets-runtime: their source is compiled here with
+// the crate-root names it refers to (`crate::BackendError`, ...), and checked by the same
+// properties as `tests/berglas_fuzz_regressions.rs`.
+use secrets_runtime::{BackendError, ErrorKind, SecretBytes};
+#[path = "../../secrets-runtime/src/aead.rs"]
+mod aead;
+#[path = "../../tests/berglas/props.rs"]
+mod berglas_props;
+#[path = "../../secrets-runtime/src/kinds/berglas/envelope.rs"]
+mod envelope;
+#[path = "../../secrets-runtime/src/kinds/berglas/reference.rs"]
+mod reference;
+pub use berglas_props::{Edit, check_body, check_envelope, check_reference};
+
 // The oracle lives with the test suite, which runs it on every `cargo test`; the targets
 // share the same file.
 #[path = "../../tests/common/oracle.rs"]
