@@ -1,11 +1,11 @@
 //! berglas secrets written by `tests/berglas/make_objects.py` (Python's `cryptography`, and the
 //! KMS and Cloud Storage JSON APIs over plain HTTP: an implementation other than this
 //! project's), read back with Google's official clients and opened with `aes-gcm`, step for
-//! step as berglas's `storageRead` does. This pins the format `#[berglas]` reads, and the
-//! script its load tests build objects with.
+//! step as berglas's `storageRead` does; then loaded by `#[berglas]` fields through the same
+//! clients, as in production. This pins the format `#[berglas]` reads.
 //!
 //! Needs `FAKE_GCS_SERVER` and `BERGLAS_PYTHON`: run through
-//! `bash -c 'source scripts/lib/fake-gcs.sh && cargo test --features gcp --test berglas_interop_script'`.
+//! `bash -c 'source scripts/lib/fake-gcs.sh && cargo test --features gcp --test gcp_berglas'`.
 
 #![cfg(feature = "gcp")]
 
@@ -18,7 +18,8 @@ use base64::prelude::*;
 use google_cloud_auth::credentials::anonymous::Builder as Anonymous;
 use google_cloud_kms_v1::client::KeyManagementService;
 use google_cloud_storage::client::Storage;
-use secrets_wire_server::{FakeGcs, KmsServer};
+use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
+use secrets_wire_server::{FakeGcs, GcsProxy, KmsServer, SecretManagerServer};
 use serde_json::{Value, json};
 
 const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
@@ -335,4 +336,103 @@ async fn a_failed_request_says_which_and_shows_no_secret() {
         !run.stderr
             .contains(&BASE64_STANDARD.encode("CANARYq7Zx")[..12])
     );
+}
+
+#[derive(Secrets)]
+struct Legacy {
+    #[berglas]
+    db_pass: SecretString,
+    #[berglas(key = "password")]
+    app_password: SecretString,
+    #[berglas]
+    pinned: SecretString,
+    #[berglas]
+    from_sm: SecretString,
+}
+
+/// The whole path `#[berglas]` takes in production: Google's Storage and KMS clients (and the
+/// Secret Manager one for `sm://`), over HTTP, on objects another implementation wrote.
+#[tokio::test]
+async fn berglas_fields_load_what_the_script_wrote() {
+    let (_dir, gcs, kms) = servers().await;
+    // Counts the Storage requests a load makes.
+    let proxy = GcsProxy::start(&gcs.endpoint()).await;
+    let sm = SecretManagerServer::start().await;
+    sm.add_version("projects/legacy/secrets/token", b"CANARYq7Zx-sm");
+    let objects: [(&str, &[u8], Option<&str>); 3] = [
+        ("db-pass", b"CANARYq7Zx-old", None),
+        ("db-pass", b"CANARYq7Zx-new", None),
+        ("app.json", br#"{"password":"CANARYq7Zx-app"}"#, None),
+    ];
+    let run = run_script(input(&kms, &gcs, &objects)).await;
+    let generation = generations(&run, &["db-pass", "db-pass", "app.json"]);
+    let env = [
+        ("DB_PASS", format!("berglas://{BUCKET}/db-pass")),
+        // berglas would write the plaintext to a temporary file and pass its path: not here.
+        (
+            "APP_PASSWORD",
+            format!("berglas://{BUCKET}/app.json?destination=tempfile"),
+        ),
+        (
+            "PINNED",
+            format!("berglas://{BUCKET}/db-pass#{}", generation[0]),
+        ),
+        ("FROM_SM", "sm://legacy/token#".to_owned()),
+    ];
+    let sources = Sources::builder()
+        .env(env)
+        .storage_endpoint(proxy.endpoint())
+        .kms_endpoint(kms.endpoint())
+        .secret_manager_endpoint(sm.endpoint())
+        .build();
+    let (reads, decrypts) = (proxy.request_count(), kms.decrypt_count());
+    let legacy = Legacy::load_from(&sources).await.unwrap();
+    assert_eq!(legacy.db_pass.expose_secret(), "CANARYq7Zx-new");
+    assert_eq!(legacy.app_password.expose_secret(), "CANARYq7Zx-app");
+    assert_eq!(legacy.pinned.expose_secret(), "CANARYq7Zx-old");
+    assert_eq!(legacy.from_sm.expose_secret(), "CANARYq7Zx-sm");
+    // Two requests per object, where berglas makes three: one read brings the body and the
+    // key's name, one decrypt opens the data key.
+    assert_eq!(proxy.request_count() - reads, 3);
+    assert_eq!(kms.decrypt_count() - decrypts, 3);
+    assert_eq!(sm.access_count(), 1);
+}
+
+/// Objects berglas cannot read either fail the field with the class of what is wrong, and
+/// nothing of the secret shows.
+#[tokio::test]
+async fn berglas_fields_refuse_broken_objects() {
+    let (_dir, gcs, kms) = servers().await;
+    let objects: [(&str, &[u8], Option<&str>); 4] = [
+        ("cut-body", b"CANARYq7Zx-1", Some("truncated-body")),
+        ("cut-sealed", b"CANARYq7Zx-2", Some("truncated-sealed")),
+        ("no-key", b"CANARYq7Zx-3", Some("no-kms-key")),
+        ("renamed", b"CANARYq7Zx-4", Some("wrong-aad")),
+    ];
+    let run = run_script(input(&kms, &gcs, &objects)).await;
+    generations(&run, &objects.map(|(object, ..)| object));
+    let expected = [
+        ("cut-body", ErrorKind::Invalid),
+        ("cut-sealed", ErrorKind::Decrypt),
+        ("no-key", ErrorKind::Invalid),
+        ("renamed", ErrorKind::Decrypt),
+    ];
+    for (object, kind) in expected {
+        let sources = Sources::builder()
+            .env([("ONE", format!("berglas://{BUCKET}/{object}"))])
+            .storage_endpoint(gcs.endpoint())
+            .kms_endpoint(kms.endpoint())
+            .build();
+        let err = One::load_from(&sources).await.err().unwrap();
+        assert_eq!(err.fields()[0].kind(), kind, "{object}: {err}");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("CANARY"), "{shown}");
+    }
+}
+
+#[derive(Secrets)]
+#[allow(dead_code)] // its loads fail on purpose
+struct One {
+    #[berglas]
+    one: SecretString,
 }
