@@ -155,30 +155,27 @@ impl FieldSource for Spec {
                 format!("env {var} is not a berglas reference: {why}"),
             )
         });
-        let (name, id) = match parsed {
-            Ok(Reference::Storage {
+        let reference = match parsed {
+            Ok(reference) => reference,
+            Err(why) => return Planned::failed(origin, why),
+        };
+        // Canonical, escaped as berglas prints references: it reads back the same.
+        let name = reference.to_string();
+        let id = match reference {
+            Reference::Storage {
                 bucket,
                 object,
                 generation,
-            }) => {
-                let name = format!("berglas://{bucket}/{object}");
-                let request = Object {
-                    bucket: bucket.into(),
-                    name: object.into(),
-                    generation,
-                };
-                (name, cx.request::<Berglas>(request))
-            }
-            Ok(Reference::SecretManager {
+            } => cx.request::<Berglas>(Object {
+                bucket: bucket.into(),
+                name: object.into(),
+                generation,
+            }),
+            Reference::SecretManager {
                 project,
                 secret,
                 version,
-            }) => {
-                let name = format!("sm://{project}/{secret}#{version}");
-                let id = cx.request::<SecretManager>(Access::new(&project, &secret, &version));
-                (name, id)
-            }
-            Err(why) => return Planned::failed(origin, why),
+            } => cx.request::<SecretManager>(Access::new(&project, &secret, &version)),
         };
         let origin = Origin::of(self, var, &Ok::<_, ()>(name.into()), NameRef::Literal(""));
         Planned::pending(origin, id, self.pick)
