@@ -5,7 +5,7 @@
 use quote::quote;
 use syn::LitStr;
 
-use super::{ContainerKey, FieldCx, Kind};
+use super::{FieldCx, Kind};
 use crate::attr::{self, Attr, Exclusive, Flag, FromLit, Key, Spec};
 use crate::ctxt::{Ctxt, Reported};
 use crate::source::{self, Resolved};
@@ -55,12 +55,6 @@ const SPEC: Spec<Keys> = Spec {
     ],
 };
 
-/// Never read: `path` or `path_env` is required.
-const NO_CONTAINER_KEY: ContainerKey = ContainerKey {
-    key: "path_env",
-    default: "",
-};
-
 impl Kind for File {
     fn name(&self) -> &'static str {
         "file"
@@ -72,14 +66,13 @@ impl Kind for File {
 
     fn resolve(&self, cx: &Ctxt, field: &FieldCx) -> Result<Resolved, Reported> {
         let keys = attr::parse(cx, field.attr, &SPEC).read()?;
-        if keys.path.given().is_none() && keys.path_env.given().is_none() {
+        let literal = keys.path.get()?.map(|path| path.value.0.clone());
+        let Some(path) = super::given_name_ref(literal, keys.path_env.get()?) else {
             return Err(cx.error_spanned_by(
                 field.attr,
                 "`#[file]` needs the path: `#[file(path = \"...\")]` or `#[file(path_env = \"VAR\")]`",
             ));
-        }
-        let literal = keys.path.get()?.map(|path| path.value.0.clone());
-        let path = field.name_ref(literal, keys.path_env.get()?, &NO_CONTAINER_KEY);
+        };
         let private = field.private;
         let pick = source::pick(private, keys.key.get()?);
         let raw = keys.raw.is_set();

@@ -133,17 +133,26 @@ impl FieldCx<'_> {
         env: Option<&Lit<EnvName>>,
         container: &ContainerKey,
     ) -> NameRef {
-        let var = |name: &str, span: Span| {
-            NameRef::Env(EnvVar {
-                name: name.to_owned(),
-                span,
-                from_field: false,
-            })
-        };
-        match (literal, env) {
-            (Some(literal), _) => NameRef::Literal(literal),
-            (None, Some(env)) => var(&env.value.0, env.span),
-            (None, None) => var(self.container.var(container), self.attr.path().span()),
-        }
+        given_name_ref(literal, env)
+            .unwrap_or_else(|| env_ref(self.container.var(container), self.attr.path().span()))
     }
+}
+
+/// A name given as a literal, else the env var `env` names; `None` when the field gives
+/// neither (a kind without a container default then says what is missing).
+pub fn given_name_ref(literal: Option<String>, env: Option<&Lit<EnvName>>) -> Option<NameRef> {
+    match (literal, env) {
+        (Some(literal), _) => Some(NameRef::Literal(literal)),
+        (None, Some(env)) => Some(env_ref(&env.value.0, env.span)),
+        (None, None) => None,
+    }
+}
+
+/// The name read from env `name`.
+fn env_ref(name: &str, span: Span) -> NameRef {
+    NameRef::Env(EnvVar {
+        name: name.to_owned(),
+        span,
+        from_field: false,
+    })
 }

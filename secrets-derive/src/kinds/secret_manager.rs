@@ -125,21 +125,14 @@ impl Kind for SecretManager {
 
     fn resolve(&self, cx: &Ctxt, field: &FieldCx) -> Result<Resolved, Reported> {
         let keys = attr::parse(cx, field.attr, &SPEC).read()?;
-        if keys.secret.given().is_none() && keys.secret_env.given().is_none() {
+        let literal = keys.secret.get()?;
+        let name = literal.map(|secret| secret.value.name.clone());
+        let Some(secret) = super::given_name_ref(name, keys.secret_env.get()?) else {
             return Err(cx.error_spanned_by(
                 field.attr,
                 "`#[secret_manager]` needs the secret: `#[secret_manager(secret = \"...\")]`",
             ));
-        }
-        let literal = keys.secret.get()?;
-        let secret = field.name_ref(
-            literal.map(|secret| secret.value.name.clone()),
-            keys.secret_env.get()?,
-            &ContainerKey {
-                key: "secret_env",
-                default: "",
-            },
-        );
+        };
         if let Some(Lit { value, .. }) = literal {
             // A full resource name already says these: a second answer would be a guess.
             let given = [
