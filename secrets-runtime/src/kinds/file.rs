@@ -25,8 +25,8 @@ pub struct Files;
 impl Family for Files {
     const NAME: &'static str = "file";
     const HINT: &'static str = "add one with Sources::builder().files(..) or .local(dir)";
-    // No IAM role reads a file: the message names the process's uid instead.
-    const PERMISSION: &'static str = "read access to the file for the process's user";
+    // No IAM role reads a file: the file system's own permission, for the process's user.
+    const PERMISSION: &'static str = "read permission on the file";
     type Backend = dyn FileStore;
     type Request = ReadFile;
 

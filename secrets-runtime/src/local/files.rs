@@ -108,7 +108,11 @@ pub(crate) fn read_file(
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             return Err(BackendError::new(
                 ErrorKind::PermissionDenied,
-                format!("cannot read {what}: permission denied{}", running_as()),
+                format!(
+                    "cannot read {what}: permission denied; the process{} needs {} (its mode and owner decide)",
+                    running_as(),
+                    <crate::family::Files as crate::family::Family>::PERMISSION
+                ),
             ));
         }
         Err(e) => return Err(io_error(shown, &e)),
@@ -126,14 +130,14 @@ pub(crate) fn read_file(
     read_capped(file, shown, &what, metadata.len(), max_bytes).map(Some)
 }
 
-/// ` (the process runs as uid N)`: the first thing to compare with the file's owner and mode.
+/// ` (uid N)`: the first thing to compare with the file's owner and mode.
 fn running_as() -> String {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         // `/proc/self` belongs to the process's effective user: its uid without `libc`.
         if let Ok(metadata) = fs::metadata("/proc/self") {
-            return format!(" (the process runs as uid {})", metadata.uid());
+            return format!(" (uid {})", metadata.uid());
         }
     }
     String::new()
