@@ -193,3 +193,21 @@ async fn the_local_backend_keeps_berglas_objects_with_their_metadata() {
     let err = One::load_from(&sources).await.err().unwrap();
     assert!(err.to_string().contains("one generation"), "{err}");
 }
+
+#[derive(Secrets)]
+struct Both {
+    #[berglas]
+    legacy: SecretString,
+    #[secret_manager(secret = "projects/legacy/secrets/app-password")]
+    current: SecretString,
+}
+
+#[tokio::test]
+async fn an_sm_reference_and_a_secret_manager_field_share_one_access() {
+    let world = world();
+    let sources = world.sources(&[("LEGACY", "sm://legacy/app-password")]);
+    let both = Both::load_from(&sources).await.unwrap();
+    assert_eq!(both.legacy.expose_secret(), APP_PASSWORD);
+    assert_eq!(both.current.expose_secret(), APP_PASSWORD);
+    assert_eq!(world.sm.access_count(), 1);
+}
