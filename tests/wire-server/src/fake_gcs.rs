@@ -118,11 +118,51 @@ impl FakeGcs {
         self.upload_encoded(bucket, object, &gzip, "gzip").await;
     }
 
+    /// Stores `content` as `gs://bucket/object` with the custom metadata `metadata`, which
+    /// media reads return as `x-goog-meta-NAME` headers (berglas keeps its KMS key name there,
+    /// `berglas-kms-key`). The `-data` directory cannot express metadata, so this is a JSON API
+    /// multipart upload, as `berglas create` makes: the object's resource, then its bytes.
+    ///
+    /// # Panics
+    /// If the emulator does not answer the upload with success.
+    pub async fn upload_with_metadata(
+        &self,
+        bucket: &str,
+        object: &str,
+        content: &[u8],
+        metadata: &[(&str, &str)],
+    ) {
+        let metadata: serde_json::Map<String, serde_json::Value> = metadata
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).into()))
+            .collect();
+        let resource = serde_json::json!({ "name": object, "metadata": metadata });
+        // A fixed boundary: no test content holds it, and the assert says so if one ever does.
+        let boundary = "fake-gcs-upload-3f1c9a2e7b";
+        assert!(
+            !content
+                .windows(boundary.len())
+                .any(|w| w == boundary.as_bytes()),
+            "FakeGcs: the content of gs://{bucket}/{object} holds the multipart boundary"
+        );
+        let mut body = format!(
+            "--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{resource}\r\n\
+             --{boundary}\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let url = format!(
+            "{}/upload/storage/v1/b/{}/o?uploadType=multipart",
+            self.endpoint(),
+            encode(bucket),
+        );
+        let content_type = format!("multipart/related; boundary={boundary}");
+        self.post(url, &content_type, body, bucket, object).await;
+    }
+
     /// Stores `bytes` as they are, with the `contentEncoding` metadata `encoding`.
     async fn upload_encoded(&self, bucket: &str, object: &str, bytes: &[u8], encoding: &str) {
-        let encode = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
         let url = format!(
             "{}/upload/storage/v1/b/{}/o?uploadType=media&name={}&contentEncoding={}",
             self.endpoint(),
@@ -132,9 +172,22 @@ impl FakeGcs {
         );
         // No `Content-Encoding` header: the emulator would inflate the upload, and Cloud
         // Storage stores what it is sent; the metadata is what marks the object.
+        self.post(url, "application/json", bytes.to_vec(), bucket, object)
+            .await;
+    }
+
+    /// POSTs an upload of `gs://bucket/object` and checks that it succeeded.
+    async fn post(
+        &self,
+        url: String,
+        content_type: &str,
+        body: Vec<u8>,
+        bucket: &str,
+        object: &str,
+    ) {
         let upload = Request::post(url)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::copy_from_slice(bytes)))
+            .header(hyper::header::CONTENT_TYPE, content_type)
+            .body(Full::new(Bytes::from(body)))
             .expect("a POST of a valid URL");
         let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         let status = client.request(upload).await.map_or_else(
@@ -146,6 +199,11 @@ impl FakeGcs {
             "FakeGcs: upload of gs://{bucket}/{object} answered {status}"
         );
     }
+}
+
+/// `s` percent-encoded for a URL's query or path segment.
+fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 impl Drop for FakeGcs {
