@@ -1,23 +1,28 @@
 //! The baseline: boot code as a function's author writes it by hand, with the same official
 //! clients, one request after another (each object read once, each ciphertext decrypted once,
-//! to be fair to it).
+//! each secret version accessed once, to be fair to it).
 
 use std::collections::HashMap;
 
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::prelude::*;
 use google_cloud_auth::credentials::anonymous;
 use google_cloud_kms_v1::client::KeyManagementService;
+use google_cloud_secretmanager_v1::client::SecretManagerService;
 use google_cloud_storage::client::Storage;
 
 use crate::configs::{NESTED_CIPHERTEXTS, NESTED_OBJECTS, mix};
+use crate::mixed::{self, Keyed};
 
 pub struct Baseline {
     kms: KeyManagementService,
     storage: Storage,
+    secret_manager: SecretManagerService,
 }
 
 impl Baseline {
-    pub async fn connect(kms_endpoint: &str, storage_endpoint: &str) -> Self {
+    pub async fn connect(kms_endpoint: &str, storage_endpoint: &str, sm_endpoint: &str) -> Self {
         let kms = KeyManagementService::builder()
             .with_endpoint(kms_endpoint)
             .with_credentials(anonymous::Builder::new().build())
@@ -30,7 +35,17 @@ impl Baseline {
             .build()
             .await
             .expect("Storage client");
-        Self { kms, storage }
+        let secret_manager = SecretManagerService::builder()
+            .with_endpoint(sm_endpoint)
+            .with_credentials(anonymous::Builder::new().build())
+            .build()
+            .await
+            .expect("Secret Manager client");
+        Self {
+            kms,
+            storage,
+            secret_manager,
+        }
     }
 
     /// Every secret of a config of `n`, decrypted and downloaded in turn.
@@ -38,8 +53,7 @@ impl Baseline {
         let (kms_fields, gcs_fields, objects) = mix(n);
         let mut values = Vec::with_capacity(n);
         for i in 0..kms_fields {
-            let plaintext = self.decrypt(env, &format!("CT{i}")).await;
-            values.push(String::from_utf8(plaintext).expect("UTF-8"));
+            values.push(text(self.decrypt(env, &format!("CT{i}")).await));
         }
         for j in 0..objects {
             let object = self.read(env, &format!("obj{j}")).await;
@@ -56,18 +70,83 @@ impl Baseline {
         let mut values = Vec::new();
         for (var, keys) in NESTED_CIPHERTEXTS {
             let plaintext = self.decrypt(env, var).await;
-            if keys.is_empty() {
-                values.push(String::from_utf8(plaintext).expect("UTF-8"));
-            } else {
-                let object = serde_json::from_slice(&plaintext).expect("JSON");
-                values.extend(keys.iter().map(|key| pick(&object, key)));
-            }
+            spread(&mut values, &plaintext, keys);
         }
         for (name, keys) in NESTED_OBJECTS {
             let object = self.read(env, name).await;
             values.extend(keys.iter().map(|key| pick(&object, key)));
         }
         values
+    }
+
+    /// Every secret of a mixed struct, in turn: env values, then each ciphertext decrypted,
+    /// each object read, each secret version accessed, each file read, and each berglas
+    /// object read then its data key decrypted (the `sm://` reference reuses the access its
+    /// secret already had).
+    pub async fn load_mixed(&self, berglas: bool, env: &HashMap<String, String>) -> Vec<String> {
+        let mut values: Vec<String> = mixed::PLAIN.iter().map(|var| env[*var].clone()).collect();
+        for var in mixed::CIPHERTEXTS {
+            values.push(text(self.decrypt(env, var).await));
+        }
+        for (name, keys) in mixed::OBJECTS {
+            let object = self.read(env, name).await;
+            values.extend(keys.iter().map(|key| pick(&object, key)));
+        }
+        let mut accessed = HashMap::new();
+        for (secret, keys) in mixed::SECRETS {
+            let name = format!(
+                "projects/{}/secrets/{secret}/versions/latest",
+                env["GOOGLE_CLOUD_PROJECT"]
+            );
+            let reply = self
+                .secret_manager
+                .access_secret_version()
+                .set_name(name)
+                .send()
+                .await
+                .expect("access");
+            let payload = reply.payload.expect("a payload").data.to_vec();
+            spread(&mut values, &payload, keys);
+            accessed.insert(*secret, payload);
+        }
+        for (var, keys) in mixed::FILES {
+            let content = std::fs::read(&env[*var]).expect("file");
+            spread(&mut values, content.trim_ascii_end(), keys);
+        }
+        if berglas {
+            for entry in mixed::BERGLAS_OBJECTS {
+                let plaintext = self.open_berglas(env, *entry).await;
+                spread(&mut values, &plaintext, entry.1);
+            }
+            values.push(text(accessed[mixed::BERGLAS_SM.1].clone()));
+        }
+        values
+    }
+
+    /// The plaintext of a berglas object, as berglas reads one: the object and its metadata,
+    /// then its data key decrypted with the key the metadata names, bound to the object's name.
+    async fn open_berglas(&self, env: &HashMap<String, String>, (var, _): Keyed) -> Vec<u8> {
+        let reference = env[var].strip_prefix("berglas://").expect("berglas://");
+        let (bucket, object) = reference.split_once('/').expect("BUCKET/OBJECT");
+        let (body, metadata) = self.read_raw(bucket, object).await;
+        let body = std::str::from_utf8(&body).expect("UTF-8");
+        let (wrapped, sealed) = body.split_once(':').expect("DEK:SEALED");
+        let key = &metadata[secrets_runtime::berglas::KMS_KEY_METADATA];
+        let reply = self
+            .kms
+            .decrypt()
+            .set_name(key)
+            .set_ciphertext(BASE64_STANDARD.decode(wrapped).expect("base64"))
+            .set_additional_authenticated_data(object.as_bytes().to_vec())
+            .send()
+            .await
+            .expect("decrypt");
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&reply.plaintext));
+        let sealed = BASE64_STANDARD.decode(sealed).expect("base64");
+        let (nonce, ciphertext) = sealed.split_at(12);
+        cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .expect("open")
     }
 
     /// The plaintext of the ciphertext in env `var`, under the key `KMS_CRYPTO_KEY_ID` names.
@@ -86,21 +165,42 @@ impl Baseline {
 
     /// Object `name` of the bucket `STORAGE_BUCKET` names, parsed as JSON.
     async fn read(&self, env: &HashMap<String, String>, name: &str) -> serde_json::Value {
-        let bucket = format!("projects/_/buckets/{}", env["STORAGE_BUCKET"]);
+        let (body, _) = self.read_raw(&env["STORAGE_BUCKET"], name).await;
+        serde_json::from_slice(&body).expect("JSON")
+    }
+
+    /// Object `name` of `bucket` and its custom metadata, in one read.
+    async fn read_raw(&self, bucket: &str, name: &str) -> (Vec<u8>, HashMap<String, String>) {
+        let bucket = format!("projects/_/buckets/{bucket}");
         let mut reply = self
             .storage
             .read_object(&bucket, name)
             .send()
             .await
             .expect("read");
+        let metadata = reply.object().metadata.into_iter().collect();
         let mut body = Vec::new();
         while let Some(chunk) = reply.next().await {
             body.extend_from_slice(&chunk.expect("chunk"));
         }
-        serde_json::from_slice(&body).expect("JSON")
+        (body, metadata)
     }
 }
 
 fn pick(object: &serde_json::Value, key: &str) -> String {
     object[key].as_str().expect("key").to_owned()
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+/// `value` whole when no `keys`, else the values of its JSON `keys`, onto `values`.
+fn spread(values: &mut Vec<String>, value: &[u8], keys: &[&str]) {
+    if keys.is_empty() {
+        values.push(text(value.to_vec()));
+    } else {
+        let object = serde_json::from_slice(value).expect("JSON");
+        values.extend(keys.iter().map(|key| pick(&object, key)));
+    }
 }

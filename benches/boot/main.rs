@@ -1,8 +1,9 @@
 //! Boot benchmark: `Config::load_from` of the derive against hand-written sequential boot code,
 //! both with Google's official clients over real HTTP, against the KMS wire server and
 //! fake-gcs-server behind a proxy, each answering every request after `L` of latency: configs
-//! of 1 to 128 secrets in one struct, and `Nested`, a parent with two nested structs whose
-//! requests overlap.
+//! of 1 to 128 secrets in one struct, `Nested`, a parent with two nested structs whose
+//! requests overlap, and two structs mixing every source (env, KMS, Cloud Storage, Secret
+//! Manager, files), one of them with berglas references too: those need a second round trip.
 //!
 //! `scripts/bench boot` runs it (it installs fake-gcs-server and sets `FAKE_GCS_SERVER`).
 //! Options: `--latency-ms L` (default 20), `--iterations I` (default 10).
@@ -11,6 +12,7 @@
 
 mod baseline;
 mod configs;
+mod mixed;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,29 +20,34 @@ use std::time::{Duration, Instant};
 
 use base64::prelude::*;
 use secrets_runtime::{Secrets, Sources};
-use secrets_wire_server::{FakeGcs, GcsProxy, KmsServer};
+use secrets_wire_server::{FakeGcs, GcsProxy, KmsServer, SecretManagerServer};
 
 use crate::baseline::Baseline;
 use crate::configs::{
     Config1, Config8, Config32, Config128, NESTED_CIPHERTEXTS, NESTED_FIELDS, NESTED_OBJECTS,
     Nested, mix,
 };
+use crate::mixed::{MixedBerglas, MixedNoBerglas};
 
 const KEY: &str = "projects/bench/locations/global/keyRings/bench/cryptoKeys/boot";
 const BUCKET: &str = "bench-secrets";
-const CASES: [Case; 5] = [
+const CASES: [Case; 7] = [
     Case::Flat(1),
     Case::Flat(8),
     Case::Flat(32),
     Case::Flat(128),
     Case::Nested,
+    Case::Mixed { berglas: false },
+    Case::Mixed { berglas: true },
 ];
 
-/// One row of the table: a config of `n` secrets in one struct, or the nested tree.
+/// One row of the table: a config of `n` secrets in one struct, the nested tree, or one of
+/// the mixed structs.
 #[derive(Clone, Copy)]
 enum Case {
     Flat(usize),
     Nested,
+    Mixed { berglas: bool },
 }
 
 impl Case {
@@ -48,6 +55,15 @@ impl Case {
         match self {
             Self::Flat(n) => n.to_string(),
             Self::Nested => format!("nested: {NESTED_FIELDS} in 3 structs"),
+            Self::Mixed { berglas: false } => format!(
+                "mixed, no berglas: {} (env, KMS, Storage, Secret Manager, files)",
+                mixed::fields(false)
+            ),
+            Self::Mixed { berglas: true } => format!(
+                "mixed + berglas: {} (the same + {} berglas)",
+                mixed::fields(true),
+                mixed::fields(true) - mixed::fields(false)
+            ),
         }
     }
 
@@ -59,10 +75,12 @@ impl Case {
                 kms_fields + objects
             }
             Self::Nested => NESTED_CIPHERTEXTS.len() + NESTED_OBJECTS.len(),
+            Self::Mixed { berglas } => mixed::floor(berglas),
         }
     }
 
-    /// The env of the case: its ciphertexts, the key and the bucket.
+    /// The env of the case: its ciphertexts, the key and the bucket (and the rest of a mixed
+    /// struct's env).
     fn env(self, servers: &Servers) -> HashMap<String, String> {
         let plaintexts: Vec<(String, Vec<u8>)> = match self {
             Self::Flat(n) => (0..mix(n).0)
@@ -79,6 +97,10 @@ impl Case {
                     ((*var).to_owned(), plaintext)
                 })
                 .collect(),
+            Self::Mixed { .. } => mixed::CIPHERTEXTS
+                .iter()
+                .map(|var| ((*var).to_owned(), format!("kms-{var}").into_bytes()))
+                .collect(),
         };
         let mut env: HashMap<String, String> = plaintexts
             .into_iter()
@@ -89,6 +111,9 @@ impl Case {
             .collect();
         env.insert("KMS_CRYPTO_KEY_ID".into(), KEY.into());
         env.insert("STORAGE_BUCKET".into(), BUCKET.into());
+        if let Self::Mixed { .. } = self {
+            env.extend(mixed::env(servers.files.path()));
+        }
         env
     }
 
@@ -100,6 +125,8 @@ impl Case {
             Self::Flat(128) => load::<Config128>(sources).await,
             Self::Flat(n) => unreachable!("no config of {n} secrets"),
             Self::Nested => load::<Nested>(sources).await,
+            Self::Mixed { berglas: false } => load::<MixedNoBerglas>(sources).await,
+            Self::Mixed { berglas: true } => load::<MixedBerglas>(sources).await,
         }
     }
 
@@ -107,6 +134,7 @@ impl Case {
         match self {
             Self::Flat(n) => baseline.load(n, env).await.len(),
             Self::Nested => baseline.load_nested(env).await.len(),
+            Self::Mixed { berglas } => baseline.load_mixed(berglas, env).await.len(),
         }
     }
 }
@@ -126,23 +154,27 @@ fn json_object(prefix: &str, keys: impl IntoIterator<Item = impl AsRef<str>>) ->
 struct Servers {
     kms: KmsServer,
     proxy: GcsProxy,
-    _gcs: FakeGcs,
+    sm: SecretManagerServer,
+    gcs: FakeGcs,
     _dir: tempfile::TempDir,
+    /// The mixed structs' `#[file]` files: not in `_dir`, where a directory is a bucket.
+    files: tempfile::TempDir,
 }
 
 impl Servers {
     fn requests(&self) -> usize {
-        self.kms.request_count() + self.proxy.request_count()
+        self.kms.request_count() + self.proxy.request_count() + self.sm.request_count()
     }
 
     fn set_latency(&self, latency: Duration) {
         self.kms.faults().set_latency(latency);
         self.proxy.faults().set_latency(latency);
+        self.sm.faults().set_latency(latency);
     }
 }
 
 /// The objects of the largest config (smaller ones read a prefix of them), those of `Nested`,
-/// and the servers.
+/// what the mixed structs read, and the servers.
 async fn servers() -> Servers {
     let dir = tempfile::tempdir().unwrap();
     let (_, gcs_fields, objects) = mix(128);
@@ -165,12 +197,16 @@ async fn servers() -> Servers {
     let proxy = GcsProxy::start(&gcs.endpoint()).await;
     let kms = KmsServer::start().await;
     kms.create_key(KEY);
-    Servers {
+    let servers = Servers {
         kms,
         proxy,
-        _gcs: gcs,
+        sm: SecretManagerServer::start().await,
+        gcs,
         _dir: dir,
-    }
+        files: tempfile::tempdir().unwrap(),
+    };
+    mixed::store(&servers).await;
+    servers
 }
 
 /// Median time and requests per run of `run`, after one run that is not counted (it builds
@@ -216,7 +252,12 @@ async fn main() {
     let latency = Duration::from_millis(option("--latency-ms", 20));
     let iterations = usize::try_from(option("--iterations", 10)).unwrap();
     let servers = servers().await;
-    let baseline = Baseline::connect(&servers.kms.endpoint(), &servers.proxy.endpoint()).await;
+    let baseline = Baseline::connect(
+        &servers.kms.endpoint(),
+        &servers.proxy.endpoint(),
+        &servers.sm.endpoint(),
+    )
+    .await;
     servers.set_latency(latency);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -234,6 +275,7 @@ async fn main() {
             .env(env.clone())
             .kms_endpoint(servers.kms.endpoint())
             .storage_endpoint(servers.proxy.endpoint())
+            .secret_manager_endpoint(servers.sm.endpoint())
             .build();
         let (ours, our_requests) = measure(&servers, iterations, || case.derive(&sources)).await;
         let (theirs, their_requests) =
