@@ -130,7 +130,7 @@ async fn an_unreadable_file_names_the_path_and_the_uid() {
         let message = field.message();
         assert!(message.contains(path.to_str().unwrap()), "{message}");
         let expected = format!(
-            "cannot read file {}: permission denied; the process (uid {uid}) needs read permission on the file (its mode and owner decide)",
+            "cannot read file {}: permission denied; the process (uid {uid}) needs read permission on it (its mode and owner decide)",
             path.to_str().unwrap()
         );
         assert_eq!(message, expected);
@@ -204,4 +204,17 @@ fn a_blocking_read_does_not_stall_the_runtime() {
     });
     assert_eq!(loaded.value.expose_secret(), "from-the-runtime");
     drop(watchdog);
+}
+
+#[tokio::test]
+async fn a_relative_path_from_env_is_refused_without_being_shown() {
+    // A password pasted where the path belongs breaks the rule, so it is never echoed.
+    let sources = env_sources(&[("SECRETS_TEST_UNREADABLE", DB_PASS)]);
+    let err = One::load_from(&sources).await.err().unwrap();
+    assert_eq!(err.fields()[0].kind(), ErrorKind::Invalid);
+    assert_eq!(
+        err.fields()[0].message(),
+        "env SECRETS_TEST_UNREADABLE: file path is relative; give the absolute path (`/secrets/...`)"
+    );
+    assert_no_secret("error", &format!("{err} {err:?}"));
 }

@@ -154,7 +154,7 @@ async fn disabled_and_destroyed_versions_are_named_in_the_error() {
     let api = err.field("api_token").unwrap();
     assert_eq!(
         api.message(),
-        "secret version projects/123456789/secrets/api/versions/1 is destroyed; enable it or pin another version"
+        "secret version projects/123456789/secrets/api/versions/1 is destroyed; pin another version (a destroyed version cannot be restored)"
     );
     assert!(err.field("old_db_pass").is_none(), "version 1 is enabled");
     assert_eq!(
@@ -265,7 +265,7 @@ async fn a_metadata_server_that_does_not_answer_says_how_to_set_the_project() {
     assert_eq!(failed.kind(), ErrorKind::Unconfigured, "{failed}");
     assert!(
         failed.message().starts_with(&format!(
-            "secret api version latest of the default project: no project is known for the secret: set env GOOGLE_CLOUD_PROJECT or `project = \"..\"`; the metadata server at {closed} gave none ("
+            "secret api version latest (env GOOGLE_CLOUD_PROJECT is unset): no project is known: set the project's env var (GOOGLE_CLOUD_PROJECT unless the struct's `project_env` names another), or give the field `project = \"..\"`; the metadata server at {closed} gave none ("
         )),
         "{failed}"
     );

@@ -163,6 +163,74 @@ async fn names_read_from_the_environment_are_checked_without_being_shown() {
     .unwrap();
     assert!(err.to_string().contains("env APP_PROJECT"), "{err}");
     assert!(!err.to_string().contains("Not A Project"), "{err}");
+
+    // A token pasted in the wrong variable can pass for a secret id: the error names the var.
+    let token = "ghp_Zq8xK2nV7token";
+    let err = FromEnv::load_from(&with(&[
+        ("DB_SECRET", token),
+        ("APP_PROJECT", "app-project"),
+    ]))
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(
+        err.fields()[0].message(),
+        "secret projects/app-project/secrets/$DB_SECRET/versions/latest not found"
+    );
+    assert_eq!(err.fields()[0].origin(), "secret manager $DB_SECRET");
+    assert!(!format!("{err} {err:?}").contains(token), "{err}");
+}
+
+#[derive(Secrets)]
+struct Optional {
+    #[secret_manager(secret_env = "WEBHOOK_SECRET")]
+    webhook: Option<SecretString>,
+    #[secret_manager(secret_env = "DB_SECRET", version = "1")]
+    pinned: Option<SecretString>,
+}
+
+#[tokio::test]
+async fn an_unset_secret_var_is_absence_and_a_full_name_from_env_is_held_to_the_keys() {
+    let sm = store();
+    let sources = |vars: &[(&str, &str)]| {
+        Sources::builder()
+            .env(vars.iter().copied())
+            .secret_manager(sm.clone())
+            .build()
+    };
+    let loaded = Optional::load_from(&sources(&[])).await.unwrap();
+    assert!(loaded.webhook.is_none() && loaded.pinned.is_none());
+    // What the derive refuses in a literal (a full name pinning a version, and `version`),
+    // refused at boot in a name from env.
+    let pinned = format!("{DB}/versions/2");
+    let err = Optional::load_from(&sources(&[("DB_SECRET", &pinned)]))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.fields()[0].message(),
+        "env DB_SECRET holds a full secret name with its version, and the field gives `version` too; drop one"
+    );
+}
+
+#[tokio::test]
+async fn without_a_project_the_message_names_the_var_that_was_to_give_it() {
+    let err = FromEnv::load_from(
+        &Sources::builder()
+            .env([("DB_SECRET", "db-pass")])
+            .secret_manager(store())
+            .build(),
+    )
+    .await
+    .err()
+    .unwrap();
+    let message = err.fields()[0].message();
+    assert!(
+        message.starts_with(
+            "secret $DB_SECRET version latest (env APP_PROJECT is unset): no project is known"
+        ),
+        "{message}"
+    );
 }
 
 #[derive(Secrets)]

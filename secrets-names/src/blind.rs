@@ -138,5 +138,8 @@ fn blind(broken: Broken, what: &str) -> String {
         Broken::ProjectId => "project is not a project id (lowercase letters, digits, `-`; `domain:` in front for a domain-scoped one) or a project number".into(),
         Broken::LocationId => "location is not a location id such as `europe-west1`".into(),
         Broken::FilePath => "file path must not contain a NUL byte".into(),
+        Broken::FileRelative => {
+            "file path is relative; give the absolute path (`/secrets/...`)".into()
+        }
     }
 }

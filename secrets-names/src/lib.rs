@@ -89,7 +89,7 @@ pub fn check_location_id(location: &str) -> Result<(), String> {
     secret_manager::location_id(location).map_err(|broken| quoted(broken, "location", location))
 }
 
-/// A file path: not empty, no NUL byte.
+/// A file path: absolute, no NUL byte.
 ///
 /// # Errors
 /// A message naming the rule the path breaks.
@@ -157,6 +157,9 @@ fn quoted(broken: Broken, what: &str, name: &str) -> String {
             format!("`{name}`: the location is not a location id such as `europe-west1`")
         }
         Broken::FilePath => "file path must not contain a NUL byte".into(),
+        Broken::FileRelative => {
+            format!("file path `{name}` is relative; give the absolute path (`/secrets/...`)")
+        }
     }
 }
 
@@ -263,6 +266,7 @@ mod tests {
             ("db pass", "contains ` `"),
             ("projects/P/secrets/s", "the project"),
             ("projects/p/secrets/s/versions/01", "secret version"),
+            ("projects/p/secrets/s/versions/", "is not `latest`"),
             ("projects/p/locations/EU/secrets/s", "location"),
         ] {
             let err = parse_secret_name(bad).unwrap_err();
@@ -293,6 +297,16 @@ mod tests {
         }
         assert!(check_location_id("europe-west1").is_ok());
         assert!(check_file_path("/secrets/db").is_ok());
-        assert!(check_file_path("a\0b").is_err());
+        assert!(check_file_path("/a\0b").is_err());
+        assert!(
+            check_file_path("secrets/db")
+                .unwrap_err()
+                .contains("relative")
+        );
+        let blind = blind::check_file_path("hunter2-password").unwrap_err();
+        assert!(
+            blind.contains("relative") && !blind.contains("hunter2"),
+            "{blind}"
+        );
     }
 }

@@ -70,8 +70,10 @@ pub(crate) enum Broken {
     ProjectId,
     /// A location id holds something other than lowercase letters, digits and `-`.
     LocationId,
-    /// A file path is empty or holds a NUL byte.
+    /// A file path holds a NUL byte.
     FilePath,
+    /// A file path does not start with `/`.
+    FileRelative,
 }
 
 /// Why one id of a KMS key name is not allowed.
@@ -214,10 +216,14 @@ pub(crate) fn first_bad(text: &str, allowed: impl Fn(char) -> bool) -> Option<(u
         .map(|(c, at)| (at, c))
 }
 
+/// Absolute: mounted secrets are (`/secrets/db-pass`, `/run/secrets/db`), a function's
+/// working directory is not something to rely on, and a password pasted where a path
+/// belongs then breaks the rule and is never shown.
 pub(crate) fn file_path(path: &str) -> Result<(), Broken> {
     match path {
         "" => Err(Broken::Empty),
         _ if path.contains('\0') => Err(Broken::FilePath),
+        _ if !path.starts_with('/') => Err(Broken::FileRelative),
         _ => Ok(()),
     }
 }

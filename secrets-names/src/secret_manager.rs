@@ -87,8 +87,9 @@ pub(crate) fn secret_id(id: &str, before: usize) -> Result<(), Broken> {
 /// `latest`, a version number, or an alias: up to 63 ASCII letters, digits, `-` and `_`,
 /// starting with a letter.
 pub(crate) fn secret_version(version: &str) -> Result<(), Broken> {
+    // Not `Empty`: inside a full name that would read as an empty secret name.
     if version.is_empty() {
-        return Err(Broken::Empty);
+        return Err(Broken::SecretVersion);
     }
     if version.bytes().all(|b| b.is_ascii_digit()) {
         return if version.starts_with('0') {

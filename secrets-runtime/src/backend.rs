@@ -138,7 +138,7 @@ pub trait FileStore: Send + Sync + 'static {
 pub(crate) fn no_project() -> BackendError {
     BackendError::new(
         ErrorKind::Unconfigured,
-        "no project is known for the secret: set env GOOGLE_CLOUD_PROJECT or `project = \"..\"`",
+        "no project is known: set the project's env var (GOOGLE_CLOUD_PROJECT unless the struct's `project_env` names another), or give the field `project = \"..\"`",
     )
 }
 

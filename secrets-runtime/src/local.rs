@@ -261,7 +261,14 @@ pub(crate) fn read_capped(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_error(path, &e)),
         };
-        crate::family::check_size(what, (bytes.len() + read) as u64, max_bytes)?;
+        if bytes.len() + read > max_bytes {
+            // Its size said otherwise (a file still being written, `/dev/zero`): how much more
+            // there is, nobody knows.
+            return Err(BackendError::new(
+                ErrorKind::TooLarge,
+                format!("{what} holds more than the cap of {max_bytes} bytes"),
+            ));
+        }
         extend_wiped(&mut bytes, &chunk[..read], max_bytes);
     }
 }
@@ -366,6 +373,7 @@ mod tests {
     fn a_file_that_grew_past_the_cap_is_refused() {
         let err = read(&[7; 300], 10, 100).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TooLarge);
+        assert_eq!(err.message(), "f holds more than the cap of 100 bytes");
         let exact = read(&[7; 100], 10, 100).unwrap();
         // Growth stops at the cap: no buffer larger than an object may be.
         assert_eq!((exact.len(), exact.capacity()), (100, 100));

@@ -8,6 +8,8 @@ struct Config {
     raw_and_key: SecretString,
     #[file(path = "")]
     empty: SecretString,
+    #[file(path = "secrets/db-pass")]
+    relative: SecretString,
 }
 
 fn main() {}

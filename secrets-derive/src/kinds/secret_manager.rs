@@ -154,6 +154,7 @@ impl Kind for SecretManager {
                 return Err(reported);
             }
         }
+        let project_given = keys.project.given().or(keys.project_env.given()).is_some();
         let project = keys.project.get()?.map(|project| project.value.0.clone());
         let project = field.name_ref(project, keys.project_env.get()?, &PROJECT_ENV);
         let location = keys.location.get()?.map(|l| l.value.0.as_str());
@@ -172,6 +173,7 @@ impl Kind for SecretManager {
             spec: quote!(#private::secret_manager::Spec {
                 secret: #spec_secret,
                 project: #spec_project,
+                project_given: #project_given,
                 location: #location,
                 version: #version,
                 pick: #pick,

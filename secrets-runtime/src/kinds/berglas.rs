@@ -43,8 +43,9 @@ pub struct Envelopes {
 impl Family for Berglas {
     const NAME: &'static str = "berglas";
     const HINT: &'static str = "berglas objects are read with the Cloud Storage and KMS backends: add them with Sources::builder().gcs(..).kms(..), .local(dir) or .gcp()";
+    // Each of the two backends names its own role when it is denied; this is for others.
     const PERMISSION: &'static str =
-        "roles/storage.objectViewer on the object and roles/cloudkms.cryptoKeyDecrypter on its key";
+        "roles/storage.objectViewer and roles/cloudkms.cryptoKeyDecrypter";
     type Backend = Envelopes;
     type Request = Object;
 
@@ -95,7 +96,17 @@ impl Family for Berglas {
         let dek = backends
             .kms
             .decrypt_with_aad(key, &envelope.wrapped_dek, object.as_bytes())
-            .await?;
+            .await
+            .map_err(|why| match why.kind() {
+                ErrorKind::Decrypt => BackendError::new(
+                    ErrorKind::Decrypt,
+                    format!(
+                        "{request}: {}; berglas binds the data key to the object's name, so an object renamed or copied after it was written no longer opens",
+                        why.message()
+                    ),
+                ),
+                _ => why,
+            })?;
         envelope::open(&dek, &envelope.sealed)
             .map(Some)
             .map_err(|why| in_object(request, &why))

@@ -26,7 +26,7 @@ impl Family for Files {
     const NAME: &'static str = "file";
     const HINT: &'static str = "add one with Sources::builder().files(..) or .local(dir)";
     // No IAM role reads a file: the file system's own permission, for the process's user.
-    const PERMISSION: &'static str = "read permission on the file";
+    const PERMISSION: &'static str = "read permission";
     type Backend = dyn FileStore;
     type Request = ReadFile;
 

@@ -106,7 +106,9 @@ impl<F: Family> AnyBatch for Batch<F> {
 
 /// A denied permission names the role that grants it, whoever's backend reported it.
 fn permission_hint<F: Family>(why: BackendError) -> BackendError {
-    if why.kind() != crate::ErrorKind::PermissionDenied || why.message().contains(F::PERMISSION) {
+    // A message that names a role already (Google's backends do) says what to grant.
+    let named = why.message().contains(F::PERMISSION) || why.message().contains("roles/");
+    if why.kind() != crate::ErrorKind::PermissionDenied || named {
         return why;
     }
     let message = format!(

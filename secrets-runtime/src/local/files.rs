@@ -7,7 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::{io_error, read_capped};
+use super::read_capped;
 use crate::backend::{BoxFuture, FileStore, SecretBytes, ready};
 use crate::family::check_size;
 use crate::{BackendError, ErrorKind};
@@ -109,36 +109,38 @@ pub(crate) fn read_file(
             return Err(BackendError::new(
                 ErrorKind::PermissionDenied,
                 format!(
-                    "cannot read {what}: permission denied; the process{} needs {} (its mode and owner decide)",
+                    "cannot read {what}: permission denied; the process{} needs {} on it (its mode and owner decide)",
                     running_as(),
                     <crate::family::Files as crate::family::Family>::PERMISSION
                 ),
             ));
         }
-        Err(e) => return Err(io_error(shown, &e)),
+        Err(e) => return Err(cannot_read(&what, &e)),
     };
-    let metadata = file.metadata().map_err(|e| io_error(shown, &e))?;
+    let metadata = file.metadata().map_err(|e| cannot_read(&what, &e))?;
     if metadata.is_dir() {
         return Err(BackendError::new(
             ErrorKind::Invalid,
-            format!(
-                "{what} is a directory; name the file in it (a Cloud Run secret volume holds one file per secret)"
-            ),
+            format!("{what} is a directory, not a file"),
         ));
     }
     check_size(&what, metadata.len(), max_bytes)?;
     read_capped(file, shown, &what, metadata.len(), max_bytes).map(Some)
 }
 
-/// ` (uid N)`: the first thing to compare with the file's owner and mode.
+fn cannot_read(what: &dyn std::fmt::Display, e: &io::Error) -> BackendError {
+    BackendError::new(ErrorKind::Other, format!("cannot read {what}: {e}"))
+}
+
+/// ` (uid N)`, the effective uid: the first thing to compare with the file's owner and mode.
+/// Read from `/proc/self/status` (Linux, where functions run), which needs no `libc`;
+/// elsewhere nothing is said.
 fn running_as() -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // `/proc/self` belongs to the process's effective user: its uid without `libc`.
-        if let Ok(metadata) = fs::metadata("/proc/self") {
-            return format!(" (uid {})", metadata.uid());
-        }
-    }
-    String::new()
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    // `Uid:` lists the real, effective, saved and file-system uids.
+    let effective = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|uids| uids.split_whitespace().nth(1));
+    effective.map_or_else(String::new, |uid| format!(" (uid {uid})"))
 }

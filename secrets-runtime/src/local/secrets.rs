@@ -6,7 +6,8 @@
 //! $SECRETS_LOCAL_DIR/secretmanager/projects/p/secrets/db-pass/versions/prod   (an alias)
 //! ```
 //!
-//! `latest` is the highest-numbered version, as in Secret Manager.
+//! `latest` is the highest-numbered version, as in Secret Manager: a file named by a version
+//! number without leading zeros (`7`, not `07`). Any other file name is an alias.
 
 use std::fs;
 use std::io;
@@ -78,7 +79,7 @@ impl LocalSecretManager {
         };
         let versions = self.versions_dir(secret)?;
         let file = match version {
-            "latest" if !versions.join("latest").exists() => match highest(&versions)? {
+            "latest" => match highest(&versions)? {
                 Some(n) => versions.join(n.to_string()),
                 None => return Ok(None),
             },
@@ -92,7 +93,8 @@ impl LocalSecretManager {
     }
 }
 
-/// The highest version number in `versions`, if it holds any.
+/// The highest version number in `versions`, if it holds any: files named by a number as
+/// Secret Manager writes it (`7`, not `07`), which is also the name `latest` reads.
 fn highest(versions: &std::path::Path) -> Result<Option<u64>, BackendError> {
     let entries = match fs::read_dir(versions) {
         Ok(entries) => entries,
@@ -101,7 +103,11 @@ fn highest(versions: &std::path::Path) -> Result<Option<u64>, BackendError> {
     };
     Ok(entries
         .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u64>().ok())
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let number = name.to_str()?.parse::<u64>().ok()?;
+            (name.to_str()? == number.to_string()).then_some(number)
+        })
         .max())
 }
 

@@ -59,7 +59,16 @@ impl MemorySecretManager {
     }
 
     /// Adds a version to `secret` and returns its number (from 1).
+    ///
+    /// # Panics
+    /// If `secret` is not a full name (`projects/P/secrets/S`, or with `/locations/L`), which
+    /// no access could ever name.
     pub fn add_version(&self, secret: &str, bytes: impl Into<Vec<u8>>) -> usize {
+        let parsed = secrets_names::parse_secret_name(secret);
+        assert!(
+            parsed.is_ok_and(|name| name.project.is_some() && name.version.is_none()),
+            "MemorySecretManager::add_version takes `projects/P/secrets/S`, not `{secret}`"
+        );
         let mut secrets = lock(&self.inner.secrets);
         let versions = &mut secrets.entry(secret.to_owned()).or_default().versions;
         versions.push(Version::Enabled(bytes.into().into()));
@@ -151,9 +160,14 @@ impl MemorySecretManager {
 /// A version that exists but cannot be read: never absence, which would quietly turn an
 /// `Option` field into `None` after a rotation went wrong.
 pub(crate) fn unusable(version: &str, state: &str) -> BackendError {
+    let fix = if state == "destroyed" {
+        "pin another version (a destroyed version cannot be restored)"
+    } else {
+        "enable it or pin another version"
+    };
     BackendError::new(
         ErrorKind::Other,
-        format!("secret version {version} is {state}; enable it or pin another version"),
+        format!("secret version {version} is {state}; {fix}"),
     )
 }
 
