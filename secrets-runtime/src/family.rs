@@ -65,6 +65,7 @@ pub trait Family: Sized + Send + Sync + 'static {
 }
 
 pub use crate::kinds::berglas::Berglas;
+pub use crate::kinds::bundle::KmsEnvelope;
 pub use crate::kinds::file::Files;
 pub use crate::kinds::gcs::CloudStorage;
 pub use crate::kinds::kms::CloudKms;

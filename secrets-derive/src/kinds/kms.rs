@@ -23,7 +23,7 @@ impl FromLit for KmsKey {
 }
 
 /// The env var that names the key of a field that gives none.
-const KEY_ENV: ContainerKey = ContainerKey {
+pub(super) const KEY_ENV: ContainerKey = ContainerKey {
     key: "kms_key_env",
     default: "KMS_CRYPTO_KEY_ID",
 };

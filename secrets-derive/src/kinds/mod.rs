@@ -54,6 +54,7 @@ registry! {
     secret_manager::SecretManager,
     file::File,
     berglas::Berglas,
+    bundle::Bundle,
 }
 
 /// The kind whose attribute `attr` is, if any.

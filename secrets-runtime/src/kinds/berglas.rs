@@ -9,7 +9,7 @@
 //! `?destination=tempfile|PATH` is accepted and ignored: berglas writes the plaintext to that
 //! file, and this library never writes a secret to disk.
 
-mod envelope;
+pub(crate) mod envelope;
 mod reference;
 
 use std::fmt;

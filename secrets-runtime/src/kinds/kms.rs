@@ -42,6 +42,14 @@ pub struct Decrypt {
     ciphertext: Vec<u8>,
 }
 
+impl Decrypt {
+    /// A decrypt of `ciphertext` under `key`, for kinds whose ciphertext is not a `#[kms]`
+    /// field's (a bundle's).
+    pub(crate) fn new(key: Arc<str>, ciphertext: Vec<u8>) -> Self {
+        Self { key, ciphertext }
+    }
+}
+
 impl PartialEq for Decrypt {
     fn eq(&self, other: &Self) -> bool {
         // Interning compares every new ciphertext with the load's others, which almost always

@@ -6,6 +6,7 @@
 //! brings one, and the derive's side (`secrets-derive/src/kinds/`).
 
 pub mod berglas;
+pub mod bundle;
 pub mod env;
 pub mod file;
 pub mod gcs;

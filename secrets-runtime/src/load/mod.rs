@@ -15,7 +15,7 @@ mod shape;
 
 pub(crate) use plan::Use;
 pub use plan::{Planned, Planner};
-pub(crate) use shape::{Decrypt, Fetch};
+pub(crate) use shape::{Decrypt, Fetch, decode};
 
 use crate::Sources;
 use crate::loaded::Loaded;
