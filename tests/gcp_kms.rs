@@ -296,3 +296,36 @@ async fn a_reply_without_a_plaintext_checksum_is_never_used() {
         )
     );
 }
+
+#[derive(Secrets)]
+struct Bundled {
+    #[bundle]
+    db_pass: SecretString,
+    #[bundle(key = "API_TOKEN")]
+    api_token: SecretString,
+    #[bundle]
+    pin: u32,
+}
+
+/// A bundle through the official client: one decrypt for every field, in either form.
+#[tokio::test]
+async fn a_bundle_is_one_decrypt_for_all_its_fields_in_either_form() {
+    let (server, mut env) = setup().await;
+    let json = format!(r#"{{"db_pass":"{DB_PASS}","API_TOKEN":"{API_TOKEN}","pin":1234}}"#);
+    let plain = b64(&server.encrypt(KEY, json.as_bytes()));
+    let envelope =
+        secrets_runtime::berglas::seal(json.as_bytes(), |dek| Ok(server.encrypt(KEY, dek)))
+            .unwrap();
+    for bundle in [plain, envelope] {
+        env.retain(|(var, _)| var != "SECRETS_BUNDLE");
+        env.push(("SECRETS_BUNDLE".to_owned(), bundle));
+        let before = server.decrypt_count();
+        let loaded = Bundled::load_from(&sources(&server, env.clone()))
+            .await
+            .unwrap();
+        assert_eq!(loaded.db_pass.expose_secret(), DB_PASS);
+        assert_eq!(loaded.api_token.expose_secret(), API_TOKEN);
+        assert_eq!(loaded.pin, 1234);
+        assert_eq!(server.decrypt_count() - before, 1);
+    }
+}
