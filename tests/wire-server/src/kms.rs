@@ -1,7 +1,7 @@
 //! [`KmsServer`]: a Cloud KMS decrypt/encrypt server on loopback, for tests of the official
 //! client and of code built on it. No Cloud KMS emulator exists anywhere, hence this one.
 
-mod fields;
+pub(crate) mod fields;
 mod handler;
 mod keyring;
 

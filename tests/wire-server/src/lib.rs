@@ -9,7 +9,7 @@
 //! - [`FakeGcs`]: runs the `fake-gcs-server` emulator named by `FAKE_GCS_SERVER`.
 //! - [`SecretManagerServer`]: Secret Manager `AccessSecretVersion` over HTTP+JSON (global
 //!   and regional names, `latest`, aliases, disabled and destroyed versions, payload CRC32C)
-//!   with Google's error JSON. Google ships no Secret Manager emulator, hence this one.
+//!   with Google's error JSON, and `AddSecretVersion` and `CreateSecret` to write them. Google ships no Secret Manager emulator, hence this one.
 //! - [`MetadataServer`]: the GCE metadata server's token endpoint, issuing short-lived tokens
 //!   that a [`KmsServer`] or a [`SecretManagerServer`] can be told to require
 //!   ([`KmsServer::require_tokens`]), and its project-id endpoint.

@@ -1,5 +1,5 @@
-//! [`SecretManagerServer`]: Secret Manager's `AccessSecretVersion` on loopback, for tests of
-//! the official client and of code built on it.
+//! [`SecretManagerServer`]: Secret Manager's `AccessSecretVersion`, `AddSecretVersion` and
+//! `CreateSecret` on loopback, for tests of the official client and of code built on it.
 
 mod handler;
 mod names;
@@ -18,6 +18,12 @@ use store::Store;
 /// A wire-level Secret Manager server: `GET /v1/projects/P/secrets/S/versions/V:access` and
 /// its regional form `…/projects/P/locations/L/secrets/S/versions/V:access` in HTTP+JSON, with
 /// payload CRC32C, Google's error JSON and injectable latency and faults.
+///
+/// Secrets can be written over the wire too, as the `secrets` CLI and `gcloud` write them:
+/// `POST /v1/{secret}:addVersion` (the payload's `dataCrc32c` checked when sent, 64 KiB at
+/// most, the secret must exist) and `POST /v1/projects/P[/locations/L]/secrets?secretId=S`
+/// (`CreateSecret`: a global secret needs a replication policy, a regional one takes none;
+/// `ALREADY_EXISTS` if it exists). [`SecretManagerServer::deny`] refuses those as well.
 ///
 /// Versions resolve as Secret Manager resolves them: `latest` is the highest-numbered version
 /// even when that one is disabled or destroyed (the access then fails with

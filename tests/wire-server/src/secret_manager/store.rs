@@ -76,7 +76,7 @@ impl Inner {
     }
 }
 
-/// Why an access failed: what Secret Manager answers.
+/// Why a request failed: what Secret Manager answers.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Refusal {
     /// 403 `PERMISSION_DENIED`.
@@ -85,6 +85,8 @@ pub(super) enum Refusal {
     NotFound(String),
     /// 400 `FAILED_PRECONDITION`, with its message.
     NotEnabled(String),
+    /// 409 `ALREADY_EXISTS`, with its message.
+    AlreadyExists(String),
 }
 
 /// A successful access: the resolved version's full name and its payload.
@@ -186,6 +188,42 @@ impl Store {
         let mut inner = self.lock();
         inner.ids.insert(number.to_string(), id.to_owned());
         inner.numbers.insert(id.to_owned(), number.to_string());
+    }
+
+    /// `CreateSecret`: a secret with no versions yet; returns its name as replies show it.
+    pub(super) fn create(&self, secret: SecretName) -> Result<String, Refusal> {
+        let mut inner = self.lock();
+        let key = inner.key(secret);
+        if inner.denied.contains(&key) {
+            return Err(Refusal::Denied);
+        }
+        let shown = inner.shown(key.clone()).to_string();
+        if inner.secrets.contains_key(&key) {
+            return Err(Refusal::AlreadyExists(format!(
+                "Secret [{shown}] already exists."
+            )));
+        }
+        inner.secrets.insert(key, Secret::default());
+        Ok(shown)
+    }
+
+    /// `AddSecretVersion`: an enabled version holding `data` of a secret that exists; returns
+    /// the new version's name as replies show it.
+    pub(super) fn add(&self, secret: SecretName, data: Vec<u8>) -> Result<String, Refusal> {
+        let mut inner = self.lock();
+        let key = inner.key(secret);
+        if inner.denied.contains(&key) {
+            return Err(Refusal::Denied);
+        }
+        let shown = inner.shown(key.clone());
+        let Some(found) = inner.secrets.get_mut(&key) else {
+            return Err(Refusal::NotFound(format!("Secret [{shown}] not found.")));
+        };
+        found.versions.push(Version {
+            state: VersionState::Enabled,
+            data,
+        });
+        Ok(format!("{shown}/versions/{}", found.versions.len()))
     }
 
     /// Resolves an access to `version` of `secret`.
