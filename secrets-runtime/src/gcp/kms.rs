@@ -67,31 +67,59 @@ impl GcpKms {
     /// Encrypts `plaintext` under `key`, as `gcloud kms encrypt` does, checking the CRC32C
     /// of what was sent and of what came back.
     pub async fn encrypt(&self, key: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
-        let (this, key) = (self.clone(), key.to_owned());
-        let plaintext = Zeroizing::new(plaintext.to_vec());
-        on_gcp_runtime(async move { this.encrypt_now(&key, &plaintext).await }).await
+        self.encrypt_with_aad(key, plaintext, &[]).await
     }
 
-    async fn encrypt_now(&self, key: &str, plaintext: &[u8]) -> Result<Vec<u8>, BackendError> {
+    /// [`GcpKms::encrypt`] bound to additional authenticated data `aad`, which decrypting must
+    /// then give again (berglas passes an object's name), its CRC32C checked too.
+    pub async fn encrypt_with_aad(
+        &self,
+        key: &str,
+        plaintext: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        let (this, key, aad) = (self.clone(), key.to_owned(), aad.to_vec());
+        let plaintext = Zeroizing::new(plaintext.to_vec());
+        on_gcp_runtime(async move { this.encrypt_now(&key, &plaintext, &aad).await }).await
+    }
+
+    async fn encrypt_now(
+        &self,
+        key: &str,
+        plaintext: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
         let resource = Resource {
             name: &format!("key {key}"),
             role: ENCRYPTER,
             invalid: ErrorKind::Invalid,
         };
-        let reply = self
+        let mut request = self
             .client
             .encrypt()
             .set_name(key)
             .set_plaintext(Bytes::copy_from_slice(plaintext))
-            .set_plaintext_crc32c(i64::from(crc32c::crc32c(plaintext)))
+            .set_plaintext_crc32c(i64::from(crc32c::crc32c(plaintext)));
+        if !aad.is_empty() {
+            request = request
+                .set_additional_authenticated_data(Bytes::copy_from_slice(aad))
+                .set_additional_authenticated_data_crc32c(i64::from(crc32c::crc32c(aad)));
+        }
+        let reply = request
             .send()
             .await
             .map_err(|e| backend_error(&e, &resource))?;
-        if !reply.verified_plaintext_crc32c {
-            return Err(integrity(
+        let unconfirmed = |what: &str| {
+            integrity(
                 &format!("key {key}"),
-                "Cloud KMS did not confirm the plaintext checksum",
-            ));
+                &format!("Cloud KMS did not confirm the {what} checksum"),
+            )
+        };
+        if !reply.verified_plaintext_crc32c {
+            return Err(unconfirmed("plaintext"));
+        }
+        if !aad.is_empty() && !reply.verified_additional_authenticated_data_crc32c {
+            return Err(unconfirmed("additional authenticated data"));
         }
         verify(
             key,

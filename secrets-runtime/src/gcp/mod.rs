@@ -15,6 +15,7 @@
 //! The clients are built, and all their requests run, on a runtime this module keeps for the
 //! life of the process, so `load()` works from any Tokio runtime, any number of times.
 
+mod clients;
 mod endpoint;
 mod gzip;
 mod kms;
@@ -23,6 +24,7 @@ mod secret_manager;
 mod status;
 mod storage;
 
+pub use clients::{secret_manager_client_from_env, storage_client_from_env};
 pub use endpoint::{CREDENTIALS_ENV, GcpAuth};
 pub use kms::GcpKms;
 pub use secret_manager::GcpSecretManager;
@@ -61,6 +63,17 @@ fn secret_manager_override_from_env() -> Override {
     override_from_env(SECRET_MANAGER_ENDPOINT_ENV, Endpoint::secret_manager)
 }
 
+/// `STORAGE_EMULATOR_HOST`, always anonymous, by Google's convention for emulators.
+fn storage_override_from_env() -> Override {
+    endpoint_from_env(STORAGE_EMULATOR_HOST_ENV).map(|url| {
+        Endpoint::storage(
+            &url,
+            GcpAuth::Anonymous,
+            &format!("env {STORAGE_EMULATOR_HOST_ENV}"),
+        )
+    })
+}
+
 /// Env `var`, checked by `endpoint`, with the credentials `SECRETS_GCP_CREDENTIALS` chooses.
 fn override_from_env(
     var: &str,
@@ -80,13 +93,7 @@ impl SourcesBuilder {
     pub fn gcp(self) -> Self {
         let kms = kms_override_from_env();
         let secret_manager = secret_manager_override_from_env();
-        let storage = endpoint_from_env(STORAGE_EMULATOR_HOST_ENV).map(|url| {
-            Endpoint::storage(
-                &url,
-                GcpAuth::Anonymous,
-                &format!("env {STORAGE_EMULATOR_HOST_ENV}"),
-            )
-        });
+        let storage = storage_override_from_env();
         self.gcp_kms(kms)
             .gcp_storage(storage)
             .gcp_secret_manager(secret_manager)

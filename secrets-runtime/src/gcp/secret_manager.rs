@@ -23,7 +23,7 @@ use crate::memory::secrets::unusable;
 use crate::{BackendError, ErrorKind};
 
 /// Where the client goes for global secrets when no endpoint is given.
-const DEFAULT_ENDPOINT: &str = "https://secretmanager.googleapis.com";
+pub(super) const DEFAULT_ENDPOINT: &str = "https://secretmanager.googleapis.com";
 /// The metadata server's host where `GCE_METADATA_HOST` does not say another, as
 /// `google-cloud-auth` finds it.
 const METADATA_HOST: &str = "metadata.google.internal";
@@ -196,11 +196,11 @@ impl Regional {
 }
 
 /// A location's endpoint; `location` passed the location id rule (letters, digits, `-`).
-fn regional_endpoint(location: &str) -> String {
+pub(super) fn regional_endpoint(location: &str) -> String {
     format!("https://secretmanager.{location}.rep.googleapis.com")
 }
 
-async fn client(
+pub(super) async fn client(
     url: String,
     credentials: Credentials,
 ) -> Result<SecretManagerService, BackendError> {
