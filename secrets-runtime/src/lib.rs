@@ -26,8 +26,11 @@ mod origin;
 mod retry;
 mod sources;
 mod spec;
+mod watch;
 
+use std::borrow::Borrow;
 use std::future::Future;
+use std::time::Duration;
 
 pub use backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretBytes, SecretStore, StoredObject};
 pub use convert::{ConvertError, FromSecret, marker};
@@ -38,6 +41,7 @@ pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// Derives [`Secrets`] for a struct with named fields; see the crate docs for the attributes.
 pub use secrets_derive::Secrets;
 pub use sources::{Sources, SourcesBuilder};
+pub use watch::{MIN_WATCH_PERIOD, Reload, Stopped, Watch};
 
 /// A struct whose fields are loaded at boot from env vars, KMS ciphertext and stored objects.
 ///
@@ -62,13 +66,7 @@ pub trait Secrets: Sized {
     /// structs too). On failure the error lists every failed field.
     #[must_use = "the load happens when the future is awaited"]
     fn load_from(sources: &Sources) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
-        async move {
-            let mut loaded = load::fetch(sources, Self::__SPEC).await;
-            match Self::__assemble(&mut loaded) {
-                Some(value) => Ok(value),
-                None => Err(loaded.into_error()),
-            }
-        }
+        async move { load::fetch(sources, Self::__SPEC).await.assemble() }
     }
 
     /// Loads from the process environment with the backends it selects
@@ -76,6 +74,31 @@ pub trait Secrets: Sized {
     #[must_use = "the load happens when the future is awaited"]
     fn load() -> impl Future<Output = Result<Self, Error>> + Send {
         Self::load_from(Sources::process())
+    }
+
+    /// Loads from [`Sources::process`] now, then again in the background about every
+    /// `period`, keeping the last good value; see [`Watch`]. The first load's error is
+    /// returned: there is no watch without a good value.
+    #[must_use = "the first load happens when the future is awaited"]
+    fn watch(period: Duration) -> impl Future<Output = Result<Watch<Self>, Error>> + Send
+    where
+        Self: Send + Sync + 'static,
+    {
+        Watch::start(Sources::process(), period)
+    }
+
+    /// [`watch`](Secrets::watch) from `sources`: a `&'static Sources`, an `Arc<Sources>` or a
+    /// `Sources`, which the background reloads keep until the [`Watch`] is dropped.
+    #[must_use = "the first load happens when the future is awaited"]
+    fn watch_from<S>(
+        sources: S,
+        period: Duration,
+    ) -> impl Future<Output = Result<Watch<Self>, Error>> + Send
+    where
+        Self: Send + Sync + 'static,
+        S: Borrow<Sources> + Send + Sync + 'static,
+    {
+        Watch::start(sources, period)
     }
 }
 

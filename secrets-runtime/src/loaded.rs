@@ -96,6 +96,27 @@ impl Loaded {
     pub fn into_error(self) -> Error {
         Error::new(self.target, self.failures)
     }
+
+    /// The whole struct `T`, or the error listing every failed field.
+    pub(crate) fn assemble<T: Secrets>(mut self) -> Result<T, Error> {
+        match T::__assemble(&mut self) {
+            Some(value) => Ok(value),
+            None => Err(self.into_error()),
+        }
+    }
+
+    /// Each field's bytes as its source produced them, before any conversion, in the order
+    /// `take` goes through them (`None`: absent or failed): what a watch compares between
+    /// two loads to tell a change, without asking the user's types for `PartialEq`.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = Option<&[u8]>> {
+        self.fields
+            .as_slice()
+            .iter()
+            .map(|field| match &field.slot {
+                Slot::Value(bytes) => Some(bytes.as_slice()),
+                Slot::Absent(_) | Slot::Failed(_) => None,
+            })
+    }
 }
 
 impl fmt::Debug for Loaded {
