@@ -33,9 +33,7 @@ async fn a_rotation_is_picked_up_over_the_wire_and_drop_stops_the_requests() {
         .secret_manager_endpoint(server.endpoint())
         .retry(quick())
         .build();
-    let mut watch = Config::watch_from(sources, MIN_WATCH_PERIOD)
-        .await
-        .unwrap();
+    let mut watch = Config::watch_from(sources, MIN_WATCH_PERIOD).await.unwrap();
     assert_eq!(watch.current().db_pass.expose_secret(), "first-db-pass");
     assert_eq!(server.request_count(), 1);
 
@@ -47,7 +45,10 @@ async fn a_rotation_is_picked_up_over_the_wire_and_drop_stops_the_requests() {
         .unwrap()
         .unwrap();
     assert_eq!(watch.current().db_pass.expose_secret(), DB_PASS);
-    assert!(server.request_count() >= 3, "the first load and two reloads");
+    assert!(
+        server.request_count() >= 3,
+        "the first load and two reloads"
+    );
 
     drop(watch);
     // A request already on the wire when the watch was dropped may still arrive: count from
