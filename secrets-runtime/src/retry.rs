@@ -218,7 +218,7 @@ fn jittered(backoff: Duration) -> Duration {
 
 /// A random number, good for jitter and nothing more: std's per-process random hash keys,
 /// which change with every `RandomState`, over the current time. No cipher crate needed.
-fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     use std::hash::BuildHasher;
     std::hash::RandomState::new().hash_one(std::time::Instant::now())
 }

@@ -283,13 +283,7 @@ fn jittered(period: Duration) -> Duration {
     let width = u64::try_from(spread.as_nanos() * 2).unwrap_or(u64::MAX);
     period
         .saturating_sub(spread)
-        .saturating_add(Duration::from_nanos(random() % width.saturating_add(1)))
-}
-
-/// A random number for jitter and nothing more: std's per-process random hash keys.
-fn random() -> u64 {
-    use std::hash::BuildHasher;
-    std::hash::RandomState::new().hash_one(std::time::Instant::now())
+        .saturating_add(Duration::from_nanos(crate::retry::random() % width.saturating_add(1)))
 }
 
 /// Aborts the reloads when the last `Watch` lets go of it.
