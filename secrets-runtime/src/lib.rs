@@ -21,6 +21,7 @@ pub mod berglas {
 mod load;
 mod loaded;
 pub mod local;
+pub mod manifest;
 pub mod memory;
 mod origin;
 mod retry;
@@ -36,6 +37,7 @@ pub use backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretBytes, SecretSto
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
 pub use kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
+pub use manifest::Manifest;
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// Derives [`Secrets`] for a struct with named fields; see the crate docs for the attributes.
@@ -74,6 +76,14 @@ pub trait Secrets: Sized {
     #[must_use = "the load happens when the future is awaited"]
     fn load() -> impl Future<Output = Result<Self, Error>> + Send {
         Self::load_from(Sources::process())
+    }
+
+    /// Every env var the struct reads and every resource it needs, with the permission and
+    /// the role each takes: from the struct's declaration alone, with no request and no env
+    /// var read. See [`Manifest`] for its table, its JSON and its `gcloud` commands.
+    #[must_use]
+    fn manifest() -> Manifest {
+        manifest::ManifestCx::manifest(Self::__SPEC)
     }
 
     /// Loads from [`Sources::process`] now, then again in the background about every

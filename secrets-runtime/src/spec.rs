@@ -6,6 +6,7 @@
 //! step with the derive.
 
 use crate::load::{Planned, Planner};
+use crate::manifest::ManifestCx;
 
 /// One struct's fields and their sources.
 pub struct StructSpec {
@@ -78,6 +79,11 @@ impl std::fmt::Display for Pick {
 pub trait FieldSource: Sync + 'static {
     /// Reads what the field needs from the environment and names the request it depends on.
     fn plan(&'static self, cx: &mut Planner<'_>) -> Planned;
+
+    /// Says what the field reads, for [`Secrets::manifest`](crate::Secrets::manifest): its env
+    /// vars and what they hold, and the resources it needs. From the spec alone: no env var
+    /// is read, and a name an env var holds stays that var.
+    fn needs(&self, cx: &mut ManifestCx);
 
     /// Writes where the field comes from (`kms <key> via env DB_PASS`), from the parts
     /// `plan` recorded: only ever called for a field that failed.

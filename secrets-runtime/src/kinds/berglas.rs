@@ -22,6 +22,7 @@ use super::secret_manager::{Access, SecretManager};
 use crate::backend::{Kms, ObjectStore, SecretBytes};
 use crate::family::{CloudKms, CloudStorage, Family};
 use crate::load::{Planned, Planner, Use};
+use crate::manifest::{Holds, ManifestCx, Referenced, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick, Var};
 use crate::{BackendError, ErrorKind};
@@ -192,11 +193,35 @@ impl FieldSource for Spec {
         Planned::pending(origin, id, self.pick)
     }
 
+    fn needs(&self, cx: &mut ManifestCx) {
+        // What the reference names is known only from its value: each half stands for the
+        // grants of one form.
+        let reference = cx.var(self.var, Holds::BerglasReference);
+        cx.needs(Resource::BerglasObject {
+            reference: reference.clone(),
+        });
+        cx.needs(Resource::BerglasKey {
+            reference: reference.clone(),
+        });
+        cx.needs(Resource::BerglasSecret { reference });
+    }
+
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match origin.name() {
             Some(reference) => write!(f, "{reference} via env {}", origin.var())?,
             None => write!(f, "berglas reference in env {}", origin.var())?,
         }
         write!(f, "{}", self.pick)
+    }
+}
+
+/// What the berglas reference `text` names, read as a load reads it, for the manifest's
+/// `gcloud` commands. The error never quotes the text.
+pub(crate) fn referenced(text: &str) -> Result<Referenced, String> {
+    match reference::parse(text).map_err(|why| why.to_string())? {
+        Reference::Storage { bucket, object, .. } => Ok(Referenced::Object { bucket, object }),
+        Reference::SecretManager {
+            project, secret, ..
+        } => Ok(Referenced::Secret { project, secret }),
     }
 }

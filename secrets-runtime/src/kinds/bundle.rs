@@ -21,6 +21,7 @@ use crate::backend::{Kms, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Planned, Planner, Use, decode};
+use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick, Var};
 use crate::{BackendError, ErrorKind};
@@ -132,6 +133,13 @@ impl FieldSource for Spec {
             }
         };
         Planned::pending(origin, id, pick)
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let key = self.key.into();
+        cx.var(self.var, Holds::Bundle { key });
+        cx.name(self.key, Holds::KmsKeyName);
+        cx.needs(Resource::KmsKey { key });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

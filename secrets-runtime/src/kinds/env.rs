@@ -5,6 +5,7 @@ use std::fmt;
 use crate::ErrorKind;
 use crate::backend::SecretBytes;
 use crate::load::{Planned, Planner, Use};
+use crate::manifest::{Holds, ManifestCx};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, Var};
 
@@ -35,6 +36,11 @@ impl FieldSource for Spec {
             ),
             (Err(why), _) => Planned::done(origin, Err(why)),
         }
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let default = self.default;
+        cx.var(self.var, Holds::Text { default });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,6 +15,7 @@ use crate::backend::{FileStore, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Fetch, Planned, Planner};
+use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
 
@@ -99,6 +100,11 @@ impl FieldSource for Spec {
             unset_is_absence: true,
         };
         shape.plan::<Files>(self, cx, |path| ReadFile { path, raw })
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let path = cx.name(self.path, Holds::FilePath);
+        cx.needs(Resource::File { path });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -8,6 +8,7 @@ use crate::backend::{ObjectStore, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::{Family, check_size};
 use crate::load::{Fetch, Planned, Planner};
+use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
 use crate::{BackendError, ErrorKind};
@@ -51,7 +52,7 @@ impl fmt::Display for Read {
     }
 }
 
-static BUCKET_NAME: NameRule = NameRule {
+pub(crate) static BUCKET_NAME: NameRule = NameRule {
     what: "the bucket name",
     check: secrets_names::blind::check_bucket_name,
 };
@@ -77,6 +78,12 @@ impl FieldSource for Spec {
             unset_is_absence: false,
         };
         shape.plan::<CloudStorage>(self, cx, |bucket| Read { bucket, object })
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let bucket = cx.name(self.bucket, Holds::BucketName);
+        let object = self.object;
+        cx.needs(Resource::Object { bucket, object });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

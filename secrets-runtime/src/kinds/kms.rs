@@ -10,6 +10,7 @@ use crate::backend::{Kms, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Decrypt as DecryptShape, Planned, Planner};
+use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick, Var};
 
@@ -68,7 +69,7 @@ impl fmt::Display for Decrypt {
     }
 }
 
-static KEY_NAME: NameRule = NameRule {
+pub(crate) static KEY_NAME: NameRule = NameRule {
     what: "the KMS key name",
     check: secrets_names::blind::check_kms_key_name,
 };
@@ -93,6 +94,13 @@ impl FieldSource for Spec {
             pick: self.pick,
         };
         shape.plan::<CloudKms>(self, cx, |key, ciphertext| Decrypt { key, ciphertext })
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let key = self.key.into();
+        cx.var(self.var, Holds::KmsCiphertext { key });
+        cx.name(self.key, Holds::KmsKeyName);
+        cx.needs(Resource::KmsKey { key });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

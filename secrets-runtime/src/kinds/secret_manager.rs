@@ -15,6 +15,7 @@ use crate::backend::{SecretBytes, SecretStore};
 use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Planned, Planner};
+use crate::manifest::{self, Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
 use crate::{BackendError, ErrorKind};
@@ -144,12 +145,12 @@ impl fmt::Display for Access {
     }
 }
 
-static SECRET_NAME: NameRule = NameRule {
+pub(crate) static SECRET_NAME: NameRule = NameRule {
     what: "the secret name",
     check: |name| secrets_names::blind::parse_secret_name(name).map(drop),
 };
 
-static PROJECT: NameRule = NameRule {
+pub(crate) static PROJECT: NameRule = NameRule {
     what: "the project",
     check: secrets_names::blind::check_project_id,
 };
@@ -252,6 +253,35 @@ impl FieldSource for Spec {
             }
             Err(why) => Planned::failed(origin, why),
         }
+    }
+
+    fn needs(&self, cx: &mut ManifestCx) {
+        let secret = cx.name(self.secret, Holds::SecretName);
+        // A literal full name gives its own parts; the derive checked it, and refused the
+        // field's keys that would contradict it.
+        let named = match self.secret {
+            NameRef::Literal(name) => secrets_names::parse_secret_name(name).ok(),
+            NameRef::Env(_) => None,
+        };
+        let (secret, project, location, version) = match named {
+            Some(named) => (
+                manifest::Name::Literal(named.secret),
+                named.project,
+                named.location,
+                named.version,
+            ),
+            None => (secret, None, None, None),
+        };
+        let project = match project {
+            Some(project) => manifest::Name::Literal(project),
+            None => cx.name(self.project, Holds::ProjectId),
+        };
+        cx.needs(Resource::Secret {
+            project,
+            location: location.or(self.location),
+            secret,
+            versions: vec![version.or(self.version).unwrap_or("latest")],
+        });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
