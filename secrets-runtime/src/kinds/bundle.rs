@@ -21,7 +21,7 @@ use crate::backend::{Kms, SecretBytes};
 use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Planned, Planner, Use, decode};
-use crate::manifest::{Holds, ManifestCx, Resource};
+use crate::manifest::{Holds, ManifestCx};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick, Var};
 use crate::{BackendError, ErrorKind};
@@ -136,10 +136,7 @@ impl FieldSource for Spec {
     }
 
     fn needs(&self, cx: &mut ManifestCx) {
-        let key = self.key.into();
-        cx.var(self.var, Holds::Bundle { key });
-        cx.name(self.key, Holds::KmsKeyName);
-        cx.needs(Resource::KmsKey { key });
+        cx.decrypt(self.var, self.key, |key| Holds::Bundle { key });
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {

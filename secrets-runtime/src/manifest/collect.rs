@@ -72,6 +72,14 @@ impl ManifestCx {
         name.into()
     }
 
+    /// A field of the decrypt shape: `var` holds what `key` decrypts, in the form `holds`
+    /// says (`#[kms]` ciphertext, a `#[bundle]`).
+    pub(crate) fn decrypt(&mut self, var: Var, key: NameRef, holds: impl FnOnce(Name) -> Holds) {
+        self.var(var, holds(key.into()));
+        let key = self.name(key, Holds::KmsKeyName);
+        self.needs(Resource::KmsKey { key });
+    }
+
     /// The field reads `resource`; one already listed gets the field added.
     pub(crate) fn needs(&mut self, resource: Resource) {
         let resources = &mut self.manifest.resources;
