@@ -16,9 +16,8 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::berglas::envelope;
-use super::kms::{CloudKms, Decrypt};
+use super::kms::{CloudKms, Decrypt, KEY_NAME};
 use crate::backend::{Kms, SecretBytes};
-use crate::environment::NameRule;
 use crate::family::Family;
 use crate::load::{Planned, Planner, Use, decode};
 use crate::manifest::{Holds, ManifestCx};
@@ -73,11 +72,6 @@ impl fmt::Display for Unseal {
         write!(f, "key {}", self.key)
     }
 }
-
-static KEY_NAME: NameRule = NameRule {
-    what: "the KMS key name",
-    check: secrets_names::blind::check_kms_key_name,
-};
 
 /// `#[bundle(key = "..", env = "..")]`, defaults applied.
 #[derive(Debug)]
