@@ -446,3 +446,46 @@ async fn secret_manager_refusals_say_what_to_fix_and_large_values_are_not_sent()
         "secrets: the secret's name says project p and --project says q: give one"
     );
 }
+
+#[tokio::test]
+async fn with_adc_every_write_carries_a_token_from_the_metadata_server() {
+    let servers = Servers::start().await;
+    let metadata = MetadataServer::start(Duration::from_mins(5)).await;
+    servers.kms.require_tokens(metadata.tokens());
+    servers.secret_manager.require_tokens(metadata.tokens());
+
+    let anonymous = Cli::gcp(&servers)
+        .run(&["encrypt", "--key", KEY], DB_PASS.as_bytes())
+        .await;
+    assert!(
+        anonymous
+            .failed(&[DB_PASS])
+            .contains("the credentials were rejected for key"),
+        "the servers want tokens: {}",
+        anonymous.stderr
+    );
+
+    let cli = Cli::gcp(&servers)
+        .with("SECRETS_GCP_CREDENTIALS", "adc")
+        .with("GCE_METADATA_HOST", &metadata.host());
+    let ciphertext = cli
+        .run(&["encrypt", "--key", KEY], DB_PASS.as_bytes())
+        .await
+        .ok();
+    let secret = "projects/p/secrets/s";
+    let version = cli
+        .run(&["secret-manager", "add", secret, "v", "--create"], b"")
+        .await
+        .ok();
+    assert_eq!(version, format!("{secret}/versions/1"));
+    assert!(!ciphertext.is_empty());
+
+    let tokens = metadata.tokens();
+    assert_eq!(tokens.rejected(), 1, "only the anonymous request");
+    // Encrypt; add (NOT_FOUND), create, add.
+    assert_eq!(tokens.accepted(), 4);
+    assert_eq!(
+        servers.kms.request_count() + servers.secret_manager.request_count(),
+        5
+    );
+}

@@ -15,19 +15,6 @@ pub const KEY: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
 pub const BUCKET: &str = "cli-secrets";
 pub const PROJECT: &str = "p";
 
-/// Every variable that chooses a backend or an endpoint: the child gets only what a test sets.
-const BACKEND_VARS: [&str; 9] = [
-    "SECRETS_LOCAL_DIR",
-    "SECRETS_KMS_ENDPOINT",
-    "STORAGE_EMULATOR_HOST",
-    "SECRETS_SECRET_MANAGER_ENDPOINT",
-    "SECRETS_GCP_CREDENTIALS",
-    "GOOGLE_CLOUD_PROJECT",
-    "GCE_METADATA_HOST",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-    "CLOUDSDK_CONFIG",
-];
-
 /// How one run of `secrets` ended.
 #[derive(Debug)]
 pub struct Run {
@@ -120,11 +107,10 @@ impl Cli {
 
     fn run_now(&self, args: &[String], stdin: &[u8]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_secrets"));
-        for var in BACKEND_VARS {
-            command.env_remove(var);
-        }
-        // Off Google Cloud, a metadata lookup that was not meant to happen fails at once.
-        command.env("GCE_METADATA_HOST", "127.0.0.1:9");
+        // Only what the test sets: no backend, endpoint, project or credentials of the
+        // machine's (no HOME, so no gcloud login either). Off Google Cloud, a metadata lookup
+        // that was not meant to happen fails at once.
+        command.env_clear().env("GCE_METADATA_HOST", "127.0.0.1:9");
         command
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)));
