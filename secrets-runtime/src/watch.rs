@@ -283,7 +283,9 @@ fn jittered(period: Duration) -> Duration {
     let width = u64::try_from(spread.as_nanos() * 2).unwrap_or(u64::MAX);
     period
         .saturating_sub(spread)
-        .saturating_add(Duration::from_nanos(crate::retry::random() % width.saturating_add(1)))
+        .saturating_add(Duration::from_nanos(
+            crate::retry::random() % width.saturating_add(1),
+        ))
 }
 
 /// Aborts the reloads when the last `Watch` lets go of it.
