@@ -12,6 +12,7 @@ use google_cloud_kms_v1::client::KeyManagementService;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
 use google_cloud_storage::client::Storage;
 
+use crate::bundle;
 use crate::configs::{NESTED_CIPHERTEXTS, NESTED_OBJECTS, mix};
 use crate::mixed::{self, Keyed};
 
@@ -123,6 +124,32 @@ impl Baseline {
         values
     }
 
+    /// The 32 secrets of `bundle::Kms32`, each ciphertext decrypted in turn.
+    pub async fn load_kms32(&self, env: &HashMap<String, String>) -> Vec<String> {
+        let mut values = Vec::with_capacity(bundle::FIELDS.len());
+        for field in bundle::FIELDS {
+            values.push(text(self.decrypt(env, &field.to_uppercase()).await));
+        }
+        values
+    }
+
+    /// The 32 secrets of `bundle::Bundle32`: the bundle decrypted (or its envelope's data key
+    /// unwrapped and its JSON opened), then its keys picked.
+    pub async fn load_bundle(&self, env: &HashMap<String, String>) -> Vec<String> {
+        let bundle = &env["SECRETS_BUNDLE"];
+        let plaintext = if bundle.contains(':') {
+            self.open_envelope(&env["KMS_CRYPTO_KEY_ID"], bundle, None)
+                .await
+        } else {
+            self.decrypt(env, "SECRETS_BUNDLE").await
+        };
+        let object = serde_json::from_slice(&plaintext).expect("JSON");
+        bundle::FIELDS
+            .iter()
+            .map(|key| pick(&object, key))
+            .collect()
+    }
+
     /// The plaintext of a berglas object, as berglas reads one: the object and its metadata,
     /// then its data key decrypted with the key the metadata names, bound to the object's name.
     async fn open_berglas(&self, env: &HashMap<String, String>, (var, _): Keyed) -> Vec<u8> {
@@ -130,17 +157,23 @@ impl Baseline {
         let (bucket, object) = reference.split_once('/').expect("BUCKET/OBJECT");
         let (body, metadata) = self.read_raw(bucket, object).await;
         let body = std::str::from_utf8(&body).expect("UTF-8");
-        let (wrapped, sealed) = body.split_once(':').expect("DEK:SEALED");
         let key = &metadata[secrets_runtime::berglas::KMS_KEY_METADATA];
-        let reply = self
+        self.open_envelope(key, body, Some(object.as_bytes())).await
+    }
+
+    /// The plaintext of berglas's envelope `DEK:SEALED`: its data key decrypted under `key`
+    /// (bound to `aad` if any), then the sealed value opened with it.
+    async fn open_envelope(&self, key: &str, envelope: &str, aad: Option<&[u8]>) -> Vec<u8> {
+        let (wrapped, sealed) = envelope.split_once(':').expect("DEK:SEALED");
+        let mut request = self
             .kms
             .decrypt()
             .set_name(key)
-            .set_ciphertext(BASE64_STANDARD.decode(wrapped).expect("base64"))
-            .set_additional_authenticated_data(object.as_bytes().to_vec())
-            .send()
-            .await
-            .expect("decrypt");
+            .set_ciphertext(BASE64_STANDARD.decode(wrapped).expect("base64"));
+        if let Some(aad) = aad {
+            request = request.set_additional_authenticated_data(aad.to_vec());
+        }
+        let reply = request.send().await.expect("decrypt");
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&reply.plaintext));
         let sealed = BASE64_STANDARD.decode(sealed).expect("base64");
         let (nonce, ciphertext) = sealed.split_at(12);

@@ -2,8 +2,9 @@
 //! both with Google's official clients over real HTTP, against the KMS wire server and
 //! fake-gcs-server behind a proxy, each answering every request after `L` of latency: configs
 //! of 1 to 128 secrets in one struct, `Nested`, a parent with two nested structs whose
-//! requests overlap, and two structs mixing every source (env, KMS, Cloud Storage, Secret
-//! Manager, files), one of them with berglas references too: those need a second round trip.
+//! requests overlap, two structs mixing every source (env, KMS, Cloud Storage, Secret
+//! Manager, files), one of them with berglas references too: those need a second round trip,
+//! and 32 secrets as 32 `#[kms]` fields against the same 32 in one sealed bundle.
 //!
 //! `scripts/bench boot` runs it (it installs fake-gcs-server and sets `FAKE_GCS_SERVER`).
 //! Options: `--latency-ms L` (default 20), `--iterations I` (default 10).
@@ -11,8 +12,11 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
+mod bundle;
 mod configs;
 mod mixed;
+#[path = "../wire/mod.rs"]
+mod wire;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -20,18 +24,19 @@ use std::time::{Duration, Instant};
 
 use base64::prelude::*;
 use secrets_runtime::{Secrets, Sources};
-use secrets_wire_server::{FakeGcs, GcsProxy, KmsServer, SecretManagerServer};
 
 use crate::baseline::Baseline;
+use crate::bundle::{Bundle32, Form, Kms32};
 use crate::configs::{
     Config1, Config8, Config32, Config128, NESTED_CIPHERTEXTS, NESTED_FIELDS, NESTED_OBJECTS,
     Nested, mix,
 };
 use crate::mixed::{MixedBerglas, MixedNoBerglas};
+use crate::wire::Servers;
 
 const KEY: &str = "projects/bench/locations/global/keyRings/bench/cryptoKeys/boot";
 const BUCKET: &str = "bench-secrets";
-const CASES: [Case; 7] = [
+const CASES: [Case; 11] = [
     Case::Flat(1),
     Case::Flat(8),
     Case::Flat(32),
@@ -39,15 +44,22 @@ const CASES: [Case; 7] = [
     Case::Nested,
     Case::Mixed { berglas: false },
     Case::Mixed { berglas: true },
+    Case::Kms32,
+    Case::Bundle(Form::Ciphertext),
+    Case::Bundle(Form::Envelope { padding: 0 }),
+    // Past Cloud KMS's 64 KiB of plaintext, which only the envelope can hold.
+    Case::Bundle(Form::Envelope { padding: 96 }),
 ];
 
-/// One row of the table: a config of `n` secrets in one struct, the nested tree, or one of
-/// the mixed structs.
+/// One row of the table: a config of `n` secrets in one struct, the nested tree, one of
+/// the mixed structs, 32 `#[kms]` fields, or the same 32 secrets in a bundle.
 #[derive(Clone, Copy)]
 enum Case {
     Flat(usize),
     Nested,
     Mixed { berglas: bool },
+    Kms32,
+    Bundle(Form),
 }
 
 impl Case {
@@ -64,6 +76,19 @@ impl Case {
                 mixed::fields(true),
                 mixed::fields(true) - mixed::fields(false)
             ),
+            Self::Kms32 => format!(
+                "{}: `#[kms]` fields, a ciphertext each",
+                bundle::FIELDS.len()
+            ),
+            Self::Bundle(Form::Ciphertext) => {
+                "bundle: the same 32, `#[bundle]` fields, KMS ciphertext".to_owned()
+            }
+            Self::Bundle(Form::Envelope { padding: 0 }) => {
+                "bundle, envelope: the same 32".to_owned()
+            }
+            Self::Bundle(Form::Envelope { padding }) => {
+                format!("bundle, envelope: the same 32 + {padding} KiB")
+            }
         }
     }
 
@@ -76,6 +101,9 @@ impl Case {
             }
             Self::Nested => NESTED_CIPHERTEXTS.len() + NESTED_OBJECTS.len(),
             Self::Mixed { berglas } => mixed::floor(berglas),
+            Self::Kms32 => bundle::FIELDS.len(),
+            // However many fields read it, and whatever its size.
+            Self::Bundle(_) => 1,
         }
     }
 
@@ -101,6 +129,7 @@ impl Case {
                 .iter()
                 .map(|var| ((*var).to_owned(), format!("kms-{var}").into_bytes()))
                 .collect(),
+            Self::Kms32 | Self::Bundle(_) => Vec::new(),
         };
         let mut env: HashMap<String, String> = plaintexts
             .into_iter()
@@ -111,8 +140,11 @@ impl Case {
             .collect();
         env.insert("KMS_CRYPTO_KEY_ID".into(), KEY.into());
         env.insert("STORAGE_BUCKET".into(), BUCKET.into());
-        if let Self::Mixed { .. } = self {
-            env.extend(mixed::env(servers.files.path()));
+        match self {
+            Self::Mixed { .. } => env.extend(mixed::env(servers.files.path())),
+            Self::Kms32 => env.extend(bundle::kms_env(&servers.kms)),
+            Self::Bundle(form) => env.extend(bundle::bundle_env(&servers.kms, form)),
+            Self::Flat(_) | Self::Nested => {}
         }
         env
     }
@@ -127,6 +159,8 @@ impl Case {
             Self::Nested => load::<Nested>(sources).await,
             Self::Mixed { berglas: false } => load::<MixedNoBerglas>(sources).await,
             Self::Mixed { berglas: true } => load::<MixedBerglas>(sources).await,
+            Self::Kms32 => load::<Kms32>(sources).await,
+            Self::Bundle(_) => load::<Bundle32>(sources).await,
         }
     }
 
@@ -135,6 +169,8 @@ impl Case {
             Self::Flat(n) => baseline.load(n, env).await.len(),
             Self::Nested => baseline.load_nested(env).await.len(),
             Self::Mixed { berglas } => baseline.load_mixed(berglas, env).await.len(),
+            Self::Kms32 => baseline.load_kms32(env).await.len(),
+            Self::Bundle(_) => baseline.load_bundle(env).await.len(),
         }
     }
 }
@@ -151,60 +187,21 @@ fn json_object(prefix: &str, keys: impl IntoIterator<Item = impl AsRef<str>>) ->
     serde_json::to_vec(&object).unwrap()
 }
 
-struct Servers {
-    kms: KmsServer,
-    proxy: GcsProxy,
-    sm: SecretManagerServer,
-    gcs: FakeGcs,
-    _dir: tempfile::TempDir,
-    /// The mixed structs' `#[file]` files: not in `_dir`, where a directory is a bucket.
-    files: tempfile::TempDir,
-}
-
-impl Servers {
-    fn requests(&self) -> usize {
-        self.kms.request_count() + self.proxy.request_count() + self.sm.request_count()
-    }
-
-    fn set_latency(&self, latency: Duration) {
-        self.kms.faults().set_latency(latency);
-        self.proxy.faults().set_latency(latency);
-        self.sm.faults().set_latency(latency);
-    }
-}
-
 /// The objects of the largest config (smaller ones read a prefix of them), those of `Nested`,
 /// what the mixed structs read, and the servers.
 async fn servers() -> Servers {
-    let dir = tempfile::tempdir().unwrap();
     let (_, gcs_fields, objects) = mix(128);
-    let bucket = dir.path().join(BUCKET);
-    std::fs::create_dir_all(&bucket).unwrap();
-    for j in 0..objects {
+    let flat = (0..objects).map(|j| {
         let keys = (j * 4..(j + 1) * 4)
             .filter(|i| *i < gcs_fields)
             .map(|i| format!("key{i}"));
-        std::fs::write(bucket.join(format!("obj{j}")), json_object("stored", keys)).unwrap();
-    }
-    for (name, keys) in NESTED_OBJECTS {
-        std::fs::write(
-            bucket.join(name),
-            json_object(&format!("nested-{name}"), *keys),
-        )
-        .unwrap();
-    }
-    let gcs = FakeGcs::start(dir.path()).await;
-    let proxy = GcsProxy::start(&gcs.endpoint()).await;
-    let kms = KmsServer::start().await;
-    kms.create_key(KEY);
-    let servers = Servers {
-        kms,
-        proxy,
-        sm: SecretManagerServer::start().await,
-        gcs,
-        _dir: dir,
-        files: tempfile::tempdir().unwrap(),
-    };
+        (format!("obj{j}"), json_object("stored", keys))
+    });
+    let nested = NESTED_OBJECTS.iter().map(|(name, keys)| {
+        let content = json_object(&format!("nested-{name}"), *keys);
+        ((*name).to_owned(), content)
+    });
+    let servers = Servers::start(KEY, BUCKET, flat.chain(nested)).await;
     mixed::store(&servers).await;
     servers
 }
