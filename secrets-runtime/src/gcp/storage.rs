@@ -2,6 +2,8 @@
 //! checked against its CRC32C here, gzip-stored ones too. Built and called on the module's
 //! own runtime (see `runtime`).
 
+use std::sync::{Arc, OnceLock};
+
 use google_cloud_auth::credentials::{CacheableResource, Credentials};
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_gax::retry_policy::NeverRetry;
@@ -35,7 +37,9 @@ pub struct GcpStore {
 /// What a request of our own needs to ask Cloud Storage whether a bucket exists.
 #[derive(Debug, Clone)]
 struct BucketProbe {
-    http: reqwest::Client,
+    /// Built on the first 404, if any: a client's build loads the system's CA certificates,
+    /// a few milliseconds of a cold start that most loads never need.
+    http: Arc<OnceLock<Option<reqwest::Client>>>,
     endpoint: String,
     credentials: Credentials,
 }
@@ -76,15 +80,10 @@ impl GcpStore {
                 .build()
                 .await
                 .map_err(|e| build_error("Cloud Storage", &e))?;
-            // No redirects: a probe answered elsewhere proves nothing about this bucket.
-            let http = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| build_error("Cloud Storage", &e))?;
             Ok(Self {
                 client,
                 probe: Some(BucketProbe {
-                    http,
+                    http: Arc::default(),
                     endpoint: url,
                     credentials,
                 }),
@@ -215,11 +214,16 @@ impl BucketProbe {
         else {
             return None;
         };
+        let http = self.http.get_or_init(|| {
+            // No redirects: a probe answered elsewhere proves nothing about this bucket.
+            let built = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+            built.build().ok()
+        });
         let url = format!(
             "{}/storage/v1/b/{bucket}/o?maxResults=1&fields=kind",
             self.endpoint
         );
-        let reply = self.http.get(url).headers(headers).send().await.ok()?;
+        let reply = http.as_ref()?.get(url).headers(headers).send().await.ok()?;
         match reply.status().as_u16() {
             200 => Some(true),
             404 => Some(false),
