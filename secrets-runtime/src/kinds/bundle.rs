@@ -94,6 +94,16 @@ impl FieldSource for Spec {
             service: CloudKms::NAME,
             key: self.key,
         };
+        // Every field of a bundle reads the same value: decode it for the first only.
+        let tag = match &key {
+            Ok(key) => format!("bundle\0{var}\0{key}"),
+            Err(_) => String::new(),
+        };
+        match cx.recall(&tag, &var, how) {
+            Some(Ok(id)) => return Planned::pending(origin, id, Pick::JsonKey(self.json_key)),
+            Some(Err(why)) => return Planned::failed(origin, why),
+            None => {}
+        }
         let text = match cx.env(&var, how) {
             Ok(text) => text,
             // No bundle: absence, as an unset `#[kms]` var is.
@@ -126,6 +136,9 @@ impl FieldSource for Spec {
                 Err(why) => return Planned::done(origin, Err(why)),
             }
         };
+        if !tag.is_empty() {
+            cx.remember(tag, id);
+        }
         Planned::pending(origin, id, pick)
     }
 

@@ -111,6 +111,9 @@ pub struct Planner<'s> {
     uses: Option<Vec<Record>>,
     /// The field being planned, for those records.
     field: FieldName,
+    /// Requests a kind asked to remember by a tag of its own (a bundle's var and key), so
+    /// that the next field reading the same value need not decode it again.
+    remembered: Vec<(String, RequestId)>,
 }
 
 impl<'s> Planner<'s> {
@@ -131,6 +134,7 @@ impl<'s> Planner<'s> {
             prefix: Cow::Borrowed(""),
             uses: nested.then(Vec::new),
             field: (None, ""),
+            remembered: Vec::new(),
         };
         let mut leaves = Vec::with_capacity(spec.fields.len());
         planner.plan_struct(spec, None, &mut leaves);
@@ -189,6 +193,27 @@ impl<'s> Planner<'s> {
     pub(crate) fn env(&mut self, var: &str, how: Use) -> Result<Value<'s>, BackendError> {
         self.record(var, how)?;
         self.sources.env.get(var)
+    }
+
+    /// The request remembered under `tag`, after checking `how` against the other uses of
+    /// `var` as [`env`](Self::env) does, without reading the var again.
+    pub(crate) fn recall(
+        &mut self,
+        tag: &str,
+        var: &str,
+        how: Use,
+    ) -> Option<Result<RequestId, BackendError>> {
+        let id = self
+            .remembered
+            .iter()
+            .find(|(known, _)| known == tag)
+            .map(|(_, id)| *id)?;
+        Some(self.record(var, how).map(|()| id))
+    }
+
+    /// Remembers request `id` under `tag`, for [`recall`](Self::recall).
+    pub(crate) fn remember(&mut self, tag: String, id: RequestId) {
+        self.remembered.push((tag, id));
     }
 
     /// Checks `how` against every earlier use of `var` in the tree, then records it.
