@@ -92,7 +92,7 @@ async fn a_bundle_under_another_key_or_damaged_fails_every_field_once_and_shows_
     assert_eq!(kms.decrypt_count(), 1);
     assert_eq!(
         err.fields()[0].origin(),
-        format!("bundle in env SECRETS_BUNDLE (kms {KEY})#db_pass")
+        format!("bundle via env SECRETS_BUNDLE#db_pass (kms {KEY})")
     );
     assert_no_secret("error", &format!("{err} {err:?}"));
 

@@ -89,6 +89,9 @@ pub trait Secrets: Sized {
     /// Loads from [`Sources::process`] now, then again in the background about every
     /// `period`, keeping the last good value; see [`Watch`]. The first load's error is
     /// returned: there is no watch without a good value.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, as `tokio::spawn` does: the reloads run on the caller's.
     #[must_use = "the first load happens when the future is awaited"]
     fn watch(period: Duration) -> impl Future<Output = Result<Watch<Self>, Error>> + Send
     where
@@ -99,6 +102,9 @@ pub trait Secrets: Sized {
 
     /// [`watch`](Secrets::watch) from `sources`: a `&'static Sources`, an `Arc<Sources>` or a
     /// `Sources`, which the background reloads keep until the [`Watch`] is dropped.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, as `tokio::spawn` does: the reloads run on the caller's.
     #[must_use = "the first load happens when the future is awaited"]
     fn watch_from<S>(
         sources: S,

@@ -240,9 +240,9 @@ async fn reload_every<T, S>(
     T: Secrets,
     S: Borrow<Sources>,
 {
-    let period = period.max(MIN_WATCH_PERIOD);
     loop {
-        tokio::time::sleep(jittered(period)).await;
+        // The floor after the jitter: no wait is ever shorter than the minimum.
+        tokio::time::sleep(jittered(period).max(MIN_WATCH_PERIOD)).await;
         let (outcome, config) = match load_raw::<T>(Borrow::borrow(&sources)).await {
             Ok((_, raw)) if raw == previous => (Reload::Unchanged, None),
             Ok((config, raw)) => {

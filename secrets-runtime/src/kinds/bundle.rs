@@ -147,9 +147,10 @@ impl FieldSource for Spec {
     }
 
     fn describe(&self, origin: &Origin, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(key) = origin.name() {
-            write!(f, "bundle in env {} (kms {key})", origin.var())?;
+        write!(f, "bundle via env {}#{}", origin.var(), self.json_key)?;
+        match origin.name() {
+            Some(key) => write!(f, " (kms {key})"),
+            None => Ok(()),
         }
-        write!(f, "#{}", self.json_key)
     }
 }
