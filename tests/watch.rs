@@ -322,7 +322,10 @@ async fn a_period_under_the_minimum_counts_as_the_minimum() {
     let calls = backends.sm.calls();
     // Never less than a second between two loads: at most 10 reloads in 10 s after the
     // first load (the tenth falls at the very instant the test wakes), not a stream.
-    assert!((1 + 9..=1 + 10).contains(&calls), "{calls} accesses in 10 s");
+    assert!(
+        (1 + 9..=1 + 10).contains(&calls),
+        "{calls} accesses in 10 s"
+    );
     drop(watch);
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use secrets_runtime::gcp::GcpKms;
 use secrets_runtime::local::{self, LocalKms};
-use secrets_runtime::{BackendError, ErrorKind};
+use secrets_runtime::{BackendError, ErrorKind, Kms, SecretBytes};
 use tokio::runtime::Runtime;
 
 use crate::fail::{Failure, Result};
@@ -69,15 +69,39 @@ impl Backend {
                 .encrypt_with_aad(key, plaintext, aad)
                 .map_err(with_key_hint),
             Kind::Gcp(kms) => {
-                let kms = if let Some(kms) = kms.get() {
-                    kms
-                } else {
-                    let built = self.block_on(GcpKms::from_env())?;
-                    kms.get_or_init(|| built)
-                };
+                let kms = self.gcp_kms(kms)?;
                 self.block_on(kms.encrypt_with_aad(key, plaintext, aad))
             }
         }
+    }
+
+    /// Decrypts Cloud KMS ciphertext (no additional authenticated data) under `key`, as a
+    /// `#[kms]` field does.
+    pub fn decrypt(
+        &self,
+        key: &str,
+        ciphertext: &[u8],
+    ) -> std::result::Result<SecretBytes, BackendError> {
+        match &self.kind {
+            Kind::Local(dir) => self
+                .block_on(LocalKms::new(dir).decrypt(key, ciphertext))
+                .map_err(with_key_hint),
+            Kind::Gcp(kms) => {
+                let kms = self.gcp_kms(kms)?;
+                self.block_on(kms.decrypt(key, ciphertext))
+            }
+        }
+    }
+
+    fn gcp_kms<'a>(
+        &self,
+        cell: &'a OnceCell<GcpKms>,
+    ) -> std::result::Result<&'a GcpKms, BackendError> {
+        if let Some(kms) = cell.get() {
+            return Ok(kms);
+        }
+        let built = self.block_on(GcpKms::from_env())?;
+        Ok(cell.get_or_init(|| built))
     }
 }
 

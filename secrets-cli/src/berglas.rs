@@ -40,14 +40,15 @@ pub struct ObjectPath {
 }
 
 impl ObjectPath {
-    /// For clap: the bucket and object, each held to Cloud Storage's naming rules.
+    /// The bucket and object, each held to Cloud Storage's naming rules. Parsed after clap,
+    /// whose message would quote the text: a value typed in place of the path.
     pub fn parse(text: &str) -> std::result::Result<ObjectPath, String> {
         let path = text.strip_prefix("gs://").unwrap_or(text);
         let Some((bucket, object)) = path.split_once('/') else {
             return Err("write BUCKET/OBJECT".into());
         };
-        secrets_names::check_bucket_name(bucket)?;
-        secrets_names::check_object_name(object)?;
+        secrets_names::blind::check_bucket_name(bucket)?;
+        secrets_names::blind::check_object_name(object)?;
         Ok(ObjectPath {
             bucket: bucket.to_owned(),
             object: object.to_owned(),
@@ -206,6 +207,8 @@ mod tests {
                 .contains("bucket name")
         );
         assert!(ObjectPath::parse("my-bucket/..").is_err());
+        let why = ObjectPath::parse("S3cr3t!/o").unwrap_err();
+        assert!(!why.contains("S3cr3t"), "{why}");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::berglas::ObjectPath;
 use crate::secret_manager;
 
 const ENVIRONMENT: &str = "\
@@ -52,9 +51,16 @@ Example:
     /// Secret Manager secrets
     #[command(subcommand, name = "secret-manager")]
     SecretManager(SecretManagerCommand),
-    /// Load berglas references as a function would; say which fail, never what they hold
+    /// Load berglas references (and, from a .env file, KMS ciphertext and bundles) as a
+    /// function would; say which fail, never what they hold
     #[command(after_help = "\
-Prints `NAME: ok (N bytes)` or `NAME: why` for each reference; exit status 1 if any failed.")]
+Prints `NAME: ok (N bytes)` or `NAME: why` for each reference; exit status 1 if any failed.
+With --env-file, every variable of the file is listed: references are loaded, the variables
+named by --ciphertext (a #[kms] value) and --bundle (SECRETS_BUNDLE) are decrypted
+(`VAR: ok (N bytes)`, `VAR: ok (K keys)`), and any other is `VAR: not checked (plain value)`.
+
+Example:
+  secrets verify --env-file prod.env --ciphertext DB_PASS --bundle SECRETS_BUNDLE")]
     Verify(VerifyArgs),
 }
 
@@ -103,8 +109,9 @@ Example:
 #[derive(Args)]
 pub struct BerglasCreateArgs {
     /// Where to write: BUCKET/OBJECT (or gs://BUCKET/OBJECT)
-    #[arg(value_name = "BUCKET/OBJECT", value_parser = ObjectPath::parse)]
-    pub path: ObjectPath,
+    // A String, checked after clap: clap's message would quote what was typed.
+    #[arg(value_name = "BUCKET/OBJECT")]
+    pub path: String,
     /// Cloud KMS key that wraps the object's data key
     #[arg(long, value_name = "KEY", value_parser = kms_key)]
     pub key: String,
@@ -155,9 +162,18 @@ pub struct VerifyArgs {
     /// berglas://BUCKET/OBJECT[#GENERATION] or sm://PROJECT/SECRET[#VERSION]
     #[arg(value_name = "REFERENCE", required_unless_present = "env_file")]
     pub references: Vec<String>,
-    /// Check every variable of this .env file whose value is a berglas reference
+    /// Check every variable of this .env file: berglas references, and those named below
     #[arg(long, value_name = "FILE", conflicts_with = "references")]
     pub env_file: Option<PathBuf>,
+    /// A variable of the file holding Cloud KMS ciphertext (base64), as a #[kms] field reads
+    #[arg(long, value_name = "VAR", requires = "env_file")]
+    pub ciphertext: Vec<String>,
+    /// A variable of the file holding a bundle, as #[bundle] fields read it
+    #[arg(long, value_name = "VAR", requires = "env_file")]
+    pub bundle: Vec<String>,
+    /// Cloud KMS key for --ciphertext and --bundle; else the file's KMS_CRYPTO_KEY_ID
+    #[arg(long, value_name = "KEY", value_parser = kms_key)]
+    pub key: Option<String>,
 }
 
 /// For clap: a Cloud KMS key's name.

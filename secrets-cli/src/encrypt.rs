@@ -14,16 +14,11 @@ use crate::{input, output};
 pub const KMS_MAX_PLAINTEXT: usize = 64 * 1024;
 
 pub fn run(backend: &Backend, key: &str, file: Option<&Path>) -> Result<()> {
-    let plaintext = input::file_or_stdin(file)?;
-    if plaintext.is_empty() {
-        return Err(Failure::new(
-            "the value is empty: give a file, or pipe the value in",
-        ));
-    }
+    let plaintext = input::not_empty(input::file_or_stdin(file, "the file given as argument 1")?)?;
     // On the local backend too: what works in development must work deployed.
     if plaintext.len() > KMS_MAX_PLAINTEXT {
         return Err(Failure::new(format!(
-            "the value is {} bytes, over Cloud KMS's {KMS_MAX_PLAINTEXT}: seal it with `secrets seal --envelope` or store it with `secrets berglas create`",
+            "the value is {} bytes, over Cloud KMS's {KMS_MAX_PLAINTEXT}: store it with `secrets berglas create` for a #[berglas] field, or seal it into a bundle for #[bundle] fields with `secrets seal --envelope NAME=@FILE` (a bundle is not a #[kms] value)",
             plaintext.len()
         )));
     }

@@ -2,7 +2,7 @@
 //! wiped when dropped. Errors name the argument or file, never what it holds.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 
 use zeroize::Zeroizing;
@@ -12,37 +12,64 @@ use crate::fail::{Failure, Result};
 /// A value read from somewhere, wiped when dropped.
 pub type Secret = Zeroizing<Vec<u8>>;
 
-/// `VALUE` itself, the contents of `@FILE`, or stdin for `-` or no argument.
+/// What every command says of a value with nothing in it.
+pub const EMPTY: &str = "the value is empty: give a file, or pipe the value in";
+
+/// `VALUE` itself, the contents of `@FILE`, or stdin for `-` or no argument; never empty.
 pub fn value(arg: Option<&str>) -> Result<Secret> {
-    match arg {
-        None | Some("-") => stdin(),
+    let value = match arg {
+        None | Some("-") => stdin()?,
         Some(arg) => match arg.strip_prefix('@') {
-            Some(path) => file(Path::new(path)),
-            None => Ok(Zeroizing::new(arg.as_bytes().to_vec())),
+            Some(path) => file(Path::new(path), "the file given as the VALUE argument")?,
+            None => Zeroizing::new(arg.as_bytes().to_vec()),
         },
-    }
+    };
+    not_empty(value)
 }
 
-/// The contents of `FILE`, or stdin for `-` or no argument.
-pub fn file_or_stdin(arg: Option<&Path>) -> Result<Secret> {
+/// `value`, or the failure every command gives for an empty one.
+pub fn not_empty(value: Secret) -> Result<Secret> {
+    if value.is_empty() {
+        return Err(Failure::new(EMPTY));
+    }
+    Ok(value)
+}
+
+/// The contents of `FILE`, or stdin for `-` or no argument; `what` names the file in a
+/// failure (`the file given as argument 1`, or its path when that cannot be a value).
+pub fn file_or_stdin(arg: Option<&Path>, what: &str) -> Result<Secret> {
     match arg {
         None => stdin(),
         Some(path) if path == Path::new("-") => stdin(),
-        Some(path) => file(path),
+        Some(path) => file(path, what),
     }
 }
 
-/// All of stdin.
+/// All of stdin; at a terminal, a prompt first, or the command would seem to hang.
 pub fn stdin() -> Result<Secret> {
-    read_all(io::stdin().lock())
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("secrets: reading the value from stdin; end with Ctrl-D");
+    }
+    read_all(stdin.lock())
         .map_err(|e| Failure::new(format!("cannot read the value from stdin: {e}")))
 }
 
-/// All of `path`.
-pub fn file(path: &Path) -> Result<Secret> {
+/// All of `path`. The failure names it as `what`: a path typed in the wrong place may be a
+/// value, so it is never quoted.
+pub fn file(path: &Path, what: &str) -> Result<Secret> {
     File::open(path)
         .and_then(read_all)
-        .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| Failure::new(format!("cannot read {what} ({})", io_reason(&e))))
+}
+
+/// The OS's reason alone: `No such file or directory`, without `(os error 2)`.
+fn io_reason(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
 }
 
 /// Reads to the end, growing the buffer by hand so that no copy is left unwiped behind it
@@ -95,10 +122,13 @@ mod tests {
         let at = format!("@{}", path.display());
         assert_eq!(value(Some(&at)).unwrap().as_slice(), b"from a file\n");
         assert_eq!(value(Some("plain")).unwrap().as_slice(), b"plain");
-        let missing = format!("@{}", dir.path().join("missing").display());
+        let missing = format!("@{}", dir.path().join("s3cr3t").display());
         let why = value(Some(&missing)).unwrap_err().to_string();
-        assert!(why.starts_with("cannot read /"), "{why}");
-        assert!(why.contains("missing"), "{why}");
+        assert_eq!(
+            why,
+            "cannot read the file given as the VALUE argument (No such file or directory)"
+        );
+        assert_eq!(value(Some("")).unwrap_err().to_string(), EMPTY);
     }
 
     #[test]

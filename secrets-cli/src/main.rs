@@ -15,12 +15,13 @@ mod input;
 mod output;
 mod resolve;
 mod seal;
+mod sealed;
 mod secret_manager;
 mod verify;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::backend::Backend;
 use crate::cli::{BerglasCommand, Cli, Command, SecretManagerCommand};
@@ -35,6 +36,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `berglas create`'s BUCKET/OBJECT, or a usage error (exit status 2) that does not quote it.
+fn object_path(text: &str) -> berglas::ObjectPath {
+    berglas::ObjectPath::parse(text).unwrap_or_else(|why| {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("the <BUCKET/OBJECT> argument is not valid: {why}"),
+            )
+            .exit()
+    })
 }
 
 fn run(command: &Command) -> fail::Result<()> {
@@ -54,7 +67,7 @@ fn run(command: &Command) -> fail::Result<()> {
         Command::Berglas(BerglasCommand::Create(args)) => berglas::create(
             &backend,
             &berglas::Create {
-                path: &args.path,
+                path: &object_path(&args.path),
                 key: &args.key,
                 value: args.value.as_deref(),
                 overwrite: args.overwrite,
@@ -72,6 +85,15 @@ fn run(command: &Command) -> fail::Result<()> {
                 create: args.create,
             },
         ),
-        Command::Verify(args) => verify::run(&backend, &args.references, args.env_file.as_deref()),
+        Command::Verify(args) => verify::run(
+            &backend,
+            &verify::Request {
+                references: &args.references,
+                env_file: args.env_file.as_deref(),
+                key: args.key.as_deref(),
+                ciphertext: &args.ciphertext,
+                bundle: &args.bundle,
+            },
+        ),
     }
 }

@@ -12,6 +12,8 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrets_runtime::berglas;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::error::Category;
 use zeroize::Zeroizing;
 
 use crate::backend::Backend;
@@ -96,10 +98,11 @@ pub fn run(backend: &Backend, request: &Request<'_>) -> Result<()> {
     };
     let names: Vec<&str> = bundle.secrets.keys().map(String::as_str).collect();
     output::note(&format!(
-        "sealed {} secrets ({}) as {form}, {} bytes, for env SECRETS_BUNDLE",
-        names.len(),
+        "sealed {} ({}) as {form}, {} bytes, for env SECRETS_BUNDLE; env KMS_CRYPTO_KEY_ID (or the struct's kms_key_env) must name the same key, {}",
+        plural(names.len(), "secret"),
         names.join(", "),
-        text.len()
+        text.len(),
+        request.key
     ));
     if text.len() > CLOUD_RUN_ENV_MAX {
         output::note(&format!(
@@ -109,17 +112,26 @@ pub fn run(backend: &Backend, request: &Request<'_>) -> Result<()> {
     output::line(&text)
 }
 
+/// `1 secret`, `2 secrets`.
+fn plural(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
 /// Every secret the request names: the files' first, then the arguments'.
 fn collect(request: &Request<'_>) -> Result<Bundle> {
     let mut bundle = Bundle::default();
     if let Some(path) = request.json {
-        for (name, value) in json_file(path)? {
-            bundle.add(name, value, format!("--json {}", path.display()))?;
+        for (index, (name, value)) in json_file(path)?.into_iter().enumerate() {
+            let from = format!("--json {} entry {}", path.display(), index + 1);
+            bundle.add(name, value, from)?;
         }
     }
     if let Some(path) = request.dotenv {
         let shown = path.display().to_string();
-        let text = input::text(&input::file_or_stdin(Some(path))?, &shown)?;
+        let text = input::text(&input::file_or_stdin(Some(path), &shown)?, &shown)?;
         let entries = dotenv::parse(&text).map_err(|e| e.of(&shown))?;
         for entry in entries {
             let from = format!("{} line {}", path.display(), entry.line);
@@ -148,25 +160,64 @@ fn entry(arg: &str, index: usize) -> Result<(String, Zeroizing<String>)> {
     }
     let what = format!("the value of `{name}`");
     let value = match value.strip_prefix('@') {
-        Some(path) => input::text(&input::file(Path::new(path))?, &what)?,
+        Some(path) => {
+            let file = format!("the file given in secret argument {index}");
+            input::text(&input::file(Path::new(path), &file)?, &what)?
+        }
         None => Zeroizing::new(value.to_owned()),
     };
+    if value.is_empty() {
+        return Err(Failure::new(input::EMPTY).of(&format!("secret argument {index}")));
+    }
     Ok((name.to_owned(), value))
 }
 
-/// A JSON object of strings, from `path` (`-`: stdin).
+/// A JSON object's entries in order, duplicates kept: `serde_json`'s `Map` would keep the last
+/// of a name given twice and say nothing.
+struct Entries(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(EntriesVisitor)
+    }
+}
+
+struct EntriesVisitor;
+
+impl<'de> Visitor<'de> for EntriesVisitor {
+    type Value = Entries;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Entries, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Entries(entries))
+    }
+}
+
+/// A JSON object of strings, from `path` (`-`: stdin), every entry in order.
 fn json_file(path: &Path) -> Result<Vec<(String, Zeroizing<String>)>> {
-    let bytes = input::file_or_stdin(Some(path))?;
     let shown = path.display();
-    // serde_json's message gives a line and column, never the text.
-    let parsed: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::new(format!("{shown} is not JSON: {e}")))?;
-    let serde_json::Value::Object(map) = parsed else {
-        return Err(Failure::new(format!(
-            "{shown} is not a JSON object: a bundle is {{\"NAME\": \"value\", ...}}"
-        )));
-    };
-    map.into_iter()
+    let bytes = input::file_or_stdin(Some(path), &shown.to_string())?;
+    let parsed = serde_json::from_slice::<Entries>(&bytes).map_err(|e| {
+        if e.classify() == Category::Data {
+            // serde_json's message would quote what it found in place of an object.
+            Failure::new(format!(
+                "{shown} is not a JSON object: a bundle is {{\"NAME\": \"value\", ...}}"
+            ))
+        } else {
+            // A syntax error's message gives a line and column, never the text.
+            Failure::new(format!("{shown} is not JSON: {e}"))
+        }
+    })?;
+    parsed
+        .0
+        .into_iter()
         .map(|(name, value)| match value {
             serde_json::Value::String(text) => Ok((name, Zeroizing::new(text))),
             _ => Err(Failure::new(format!(
@@ -204,6 +255,53 @@ mod tests {
         assert_eq!(
             why,
             "`A` is given twice (--json f and secret argument 2): a bundle holds one value per name"
+        );
+    }
+
+    #[test]
+    fn a_json_name_given_twice_is_refused_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, r#"{"a":"1","b":"x","a":"2"}"#).unwrap();
+        let request = Request {
+            key: "k",
+            entries: &[],
+            json: Some(&path),
+            dotenv: None,
+            envelope: false,
+        };
+        let Err(why) = collect(&request) else {
+            panic!("a duplicate was accepted")
+        };
+        let shown = path.display();
+        assert_eq!(
+            why.to_string(),
+            format!(
+                "`a` is given twice (--json {shown} entry 1 and --json {shown} entry 3): a bundle holds one value per name"
+            )
+        );
+        std::fs::write(&path, r#""s3cr3t""#).unwrap();
+        let why = json_file(&path).unwrap_err().to_string();
+        assert!(
+            why.ends_with("is not a JSON object: a bundle is {\"NAME\": \"value\", ...}"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn counts_are_said_in_the_right_number() {
+        assert_eq!(plural(1, "secret"), "1 secret");
+        assert_eq!(plural(2, "secret"), "2 secrets");
+    }
+
+    #[test]
+    fn an_empty_value_or_a_missing_file_is_refused_without_quoting() {
+        let why = entry("A=", 3).unwrap_err().to_string();
+        assert_eq!(why, format!("secret argument 3: {}", input::EMPTY));
+        let why = entry("A=@s3cr3t", 2).unwrap_err().to_string();
+        assert_eq!(
+            why,
+            "cannot read the file given in secret argument 2 (No such file or directory)"
         );
     }
 

@@ -156,7 +156,7 @@ async fn verify_reports_each_reference_and_fails_if_any_does() {
         .await;
     assert_eq!(
         run.failed(&["CANARY"]),
-        "secrets: 3 of 4 references did not load"
+        "secrets: 3 of 4 checked values did not load"
     );
     let lines: Vec<String> = run.out().lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 4, "{lines:?}");
@@ -188,18 +188,20 @@ async fn verify_checks_the_references_of_an_env_file_by_their_names() {
     let run = cli.run(&["verify", "--env-file", &path], b"").await;
     assert_eq!(
         run.failed(&["CANARY"]),
-        "secrets: 2 of 3 references did not load"
+        "secrets: 2 of 3 checked values did not load"
     );
     let out = run.out();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "DB_PASS: ok (18 bytes)");
+    // Every variable is reported, a plain one by its name alone.
+    assert_eq!(lines[1], "REGION: not checked (plain value)");
     assert_eq!(
-        lines[1],
+        lines[2],
         format!("API_TOKEN: berglas object gs://{BUCKET}/api-token not found")
     );
     // Said of the file's own variable, not of the one the runtime is given.
     assert_eq!(
-        lines[2],
+        lines[3],
         "BAD: env BAD is not a berglas reference: it names no object: the form is `berglas://BUCKET/OBJECT`"
     );
 
@@ -209,12 +211,7 @@ async fn verify_checks_the_references_of_an_env_file_by_their_names() {
         "DB_PASS: ok (18 bytes)"
     );
     write("REGION=europe-west1\n".to_owned());
-    assert_eq!(
-        cli.run(&["verify", "--env-file", &path], b"")
-            .await
-            .failed(&[]),
-        format!(
-            "secrets: {path} holds no berglas reference: no value starts with `berglas://` or `sm://`"
-        )
-    );
+    let run = cli.run(&["verify", "--env-file", &path], b"").await;
+    assert_eq!(run.ok(), "REGION: not checked (plain value)");
+    run.assert_hides(&["europe-west1"]);
 }

@@ -59,7 +59,17 @@ async fn every_command_has_help_that_names_its_arguments() {
         ),
         (
             &["verify"],
-            &["[REFERENCE]...", "--env-file <FILE>", "ok (N bytes)"],
+            &[
+                "[REFERENCE]...",
+                "--env-file <FILE>",
+                "--ciphertext <VAR>",
+                "--bundle <VAR>",
+                "--key <KEY>",
+                "KMS_CRYPTO_KEY_ID",
+                "ok (N bytes)",
+                "ok (K keys)",
+                "not checked (plain value)",
+            ],
         ),
     ];
     for (command, mentions) in cases {
@@ -133,6 +143,8 @@ async fn values_typed_in_the_wrong_place_never_show_in_a_message() {
     let value = "CANARY-s3cr3t-Zq8";
     let dotenv = files.write("bad.env", format!("A=1\n{value}\n"));
     let quoted = files.write("quoted.env", format!("A=\"{value}\n"));
+    let at_value = format!("a=@{value}");
+    let bare_at = format!("@{value}");
 
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
@@ -150,8 +162,20 @@ async fn values_typed_in_the_wrong_place_never_show_in_a_message() {
             ),
         ),
         (
+            vec!["encrypt", "--key", KEY, value],
+            "secrets: cannot read the file given as argument 1 (No such file or directory)".into(),
+        ),
+        (
+            vec!["seal", "--key", KEY, &at_value],
+            "secrets: cannot read the file given in secret argument 1 (No such file or directory)".into(),
+        ),
+        (
+            vec!["berglas", "create", "b-1/o", "--key", KEY, &bare_at],
+            "secrets: cannot read the file given as the VALUE argument (No such file or directory)".into(),
+        ),
+        (
             vec!["verify", value],
-            "secrets: 1 of 1 references did not load".into(),
+            "secrets: 1 of 1 checked values did not load".into(),
         ),
         (
             vec!["berglas", "access", value],
@@ -171,4 +195,54 @@ async fn values_typed_in_the_wrong_place_never_show_in_a_message() {
         .await;
     let why = run.failed(&[value]);
     assert!(why.contains("is not a berglas reference"), "{why}");
+    // Checked after clap, whose own message would quote it.
+    for path in [value, "CANARY!s3cr3t/o"] {
+        let run = cli
+            .run(&["berglas", "create", path, "--key", KEY], b"")
+            .await;
+        assert_eq!(run.code, Some(2), "{run:?}");
+        run.assert_hides(&["s3cr3t"]);
+        assert!(
+            run.stderr
+                .contains("the <BUCKET/OBJECT> argument is not valid:"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_value_is_refused_the_same_way_by_every_command() {
+    let files = Files::new();
+    let cli = Cli::local(files.dir());
+    let empty = files.write("empty", String::new());
+    let at_empty = format!("@{empty}");
+    let said = "the value is empty: give a file, or pipe the value in";
+    let cases: [(&[&str], String); 6] = [
+        (&["encrypt", "--key", KEY], format!("secrets: {said}")),
+        (
+            &["berglas", "create", "b-1/o", "--key", KEY],
+            format!("secrets: {said}"),
+        ),
+        (
+            &["berglas", "create", "b-1/o", "--key", KEY, &at_empty],
+            format!("secrets: {said}"),
+        ),
+        (
+            &["secret-manager", "add", "s", "--project", "p"],
+            format!("secrets: {said}"),
+        ),
+        (
+            &["secret-manager", "add", "s", "--project", "p", ""],
+            format!("secrets: {said}"),
+        ),
+        (
+            &["seal", "--key", KEY, "A=1", "B="],
+            format!("secrets: secret argument 2: {said}"),
+        ),
+    ];
+    for (args, why) in cases {
+        let run = cli.run(args, b"").await;
+        assert_eq!(run.failed(&[]), why, "{args:?}");
+    }
 }

@@ -28,16 +28,22 @@ struct Everything {
     managed: SecretString,
 }
 
-#[tokio::test]
-async fn what_the_commands_write_locally_loads_from_the_same_directory() {
+/// A local key ring with `KEY` in a fresh directory, the CLI on it, and `DB_PASS` as
+/// `secrets encrypt` wrote it there.
+async fn local_with_ciphertext() -> (tempfile::TempDir, Cli, String) {
     let dir = tempfile::tempdir().unwrap();
     LocalKms::new(dir.path()).create_key(KEY).unwrap();
     let cli = Cli::local(dir.path());
-
     let encrypted = cli
         .run(&["encrypt", "--key", KEY], DB_PASS.as_bytes())
         .await
         .ok();
+    (dir, cli, encrypted)
+}
+
+#[tokio::test]
+async fn what_the_commands_write_locally_loads_from_the_same_directory() {
+    let (dir, cli, encrypted) = local_with_ciphertext().await;
     let token = format!("API_TOKEN={API_TOKEN}");
     let bundle = cli.run(&["seal", "--key", KEY, &token], b"").await.ok();
     let reference = cli
@@ -113,7 +119,7 @@ async fn local_refusals_say_what_to_fix() {
         cli.run(&["encrypt", "--key", KEY], &large)
             .await
             .failed(&[]),
-        "secrets: the value is 65537 bytes, over Cloud KMS's 65536: seal it with `secrets seal --envelope` or store it with `secrets berglas create`"
+        "secrets: the value is 65537 bytes, over Cloud KMS's 65536: store it with `secrets berglas create` for a #[berglas] field, or seal it into a bundle for #[bundle] fields with `secrets seal --envelope NAME=@FILE` (a bundle is not a #[kms] value)"
     );
     let create = ["berglas", "create", "dev-bucket/o", "--key", KEY, DB_PASS];
     cli.run(&create, b"").await.ok();
@@ -144,5 +150,85 @@ async fn local_refusals_say_what_to_fix() {
     assert_eq!(
         no_project.failed(&[]),
         "secrets: no project is known: give --project P, name the secret projects/P/secrets/S, or set GOOGLE_CLOUD_PROJECT"
+    );
+}
+
+#[tokio::test]
+async fn verify_decrypts_the_variables_it_is_told_to_and_lists_the_rest_by_name() {
+    let (dir, cli, encrypted) = local_with_ciphertext().await;
+    let token = format!("API_TOKEN={API_TOKEN}");
+    let pass = format!("DB_PASS={DB_PASS}");
+    let bundle = cli
+        .run(&["seal", "--key", KEY, &token, &pass], b"")
+        .await
+        .ok();
+    let envelope = cli
+        .run(&["seal", "--key", KEY, "--envelope", &token], b"")
+        .await
+        .ok();
+    let env = dir.path().join("prod.env");
+    std::fs::write(
+        &env,
+        format!(
+            "KMS_CRYPTO_KEY_ID={KEY}\nDB_PASS_CT={encrypted}\nSECRETS_BUNDLE={bundle}\nBIG_BUNDLE={envelope}\nREGION={API_TOKEN}\n"
+        ),
+    )
+    .unwrap();
+    let env = env.display().to_string();
+    let args = [
+        "verify",
+        "--env-file",
+        &env,
+        "--ciphertext",
+        "DB_PASS_CT",
+        "--bundle",
+        "SECRETS_BUNDLE",
+        "--bundle",
+        "BIG_BUNDLE",
+    ];
+    let run = cli.run(&args, b"").await;
+    run.assert_hides(&[DB_PASS, API_TOKEN]);
+    assert_eq!(
+        run.ok(),
+        "KMS_CRYPTO_KEY_ID: not checked (plain value)\n\
+         DB_PASS_CT: ok (14 bytes)\n\
+         SECRETS_BUNDLE: ok (2 keys)\n\
+         BIG_BUNDLE: ok (1 key)\n\
+         REGION: not checked (plain value)"
+    );
+
+    // Given as plain values, the same variables are named, never shown.
+    let run = cli.run(&["verify", "--env-file", &env], b"").await;
+    run.assert_hides(&[DB_PASS, API_TOKEN, &encrypted]);
+    assert_eq!(run.ok().lines().count(), 5);
+
+    // --key wins over the file's key; a key that cannot decrypt fails the run, by name.
+    let other = "projects/p/locations/global/keyRings/r/cryptoKeys/other";
+    LocalKms::new(dir.path()).create_key(other).unwrap();
+    let mut with_other = args.to_vec();
+    with_other.extend(["--key", other]);
+    let run = cli.run(&with_other, b"").await;
+    assert_eq!(
+        run.failed(&[DB_PASS, API_TOKEN]),
+        "secrets: 3 of 3 checked values did not load"
+    );
+    let out = run.out();
+    assert!(out.contains("DB_PASS_CT: key "), "{out}");
+    assert!(!out.contains(": ok"), "{out}");
+
+    // A ciphertext that is not one is said so, not quoted.
+    let plain = ["verify", "--env-file", &env, "--ciphertext", "REGION"];
+    let run = cli.run(&plain, b"").await;
+    run.failed(&[API_TOKEN]);
+    assert!(
+        run.out().contains("REGION: the value is not base64"),
+        "{}",
+        run.out()
+    );
+    let missing = ["verify", "--env-file", &env, "--bundle", "NOPE"];
+    let run = cli.run(&missing, b"").await;
+    assert_eq!(
+        run.failed(&[]),
+        format!("secrets: {env} has no variable `NOPE`")
     );
 }

@@ -14,9 +14,10 @@ pub mod family;
 pub mod gcp;
 mod json;
 mod kinds;
-/// berglas's envelope format, to make berglas objects for the memory and local backends.
+/// berglas's envelope format, to make berglas objects (and enveloped bundles) and to open them
+/// outside a load, as `secrets verify` does.
 pub mod berglas {
-    pub use crate::kinds::berglas::{KMS_KEY_METADATA, seal};
+    pub use crate::kinds::berglas::{KMS_KEY_METADATA, open_with, seal};
 }
 mod load;
 mod loaded;

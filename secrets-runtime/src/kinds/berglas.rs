@@ -15,7 +15,7 @@ mod reference;
 use std::fmt;
 use std::sync::Arc;
 
-pub use envelope::seal;
+pub use envelope::{open_with, seal};
 use reference::Reference;
 
 use super::secret_manager::{Access, SecretManager};

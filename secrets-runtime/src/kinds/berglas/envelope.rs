@@ -139,6 +139,22 @@ pub fn seal(
     ))
 }
 
+/// Opens an object body as berglas's `envelopeDecrypt` does, the counterpart of [`seal`]:
+/// `unwrap` returns the data key as the key service unwraps it (Cloud KMS `decrypt`, with the
+/// object's name as additional authenticated data for a berglas object, none for a bundle).
+///
+/// # Errors
+/// [`ErrorKind::Invalid`] for a body not in the format, [`ErrorKind::Decrypt`] when the value
+/// does not open, or whatever `unwrap` returns. Messages never quote the body.
+pub fn open_with(
+    body: &[u8],
+    unwrap: impl FnOnce(&[u8]) -> Result<SecretBytes, BackendError>,
+) -> Result<SecretBytes, BackendError> {
+    let envelope = split(body)?;
+    let dek = unwrap(&envelope.wrapped_dek)?;
+    open(&dek, &envelope.sealed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +185,16 @@ mod tests {
         assert_eq!(envelope.sealed.len(), 12 + VECTOR_PLAINTEXT.len() + 16);
         let plaintext = open(&vector_key(), &envelope.sealed).unwrap();
         assert_eq!(plaintext.as_slice(), VECTOR_PLAINTEXT);
+        // The public form: `unwrap` is handed the wrapped key, its error passes through.
+        let opened = open_with(VECTOR.as_bytes(), |wrapped| {
+            assert_eq!(wrapped, b"wrapped-by-kms");
+            Ok(Zeroizing::new(vector_key()))
+        });
+        assert_eq!(opened.unwrap().as_slice(), VECTOR_PLAINTEXT);
+        let refused = open_with(VECTOR.as_bytes(), |_| {
+            Err(BackendError::new(ErrorKind::PermissionDenied, "no"))
+        });
+        assert_eq!(message(refused, ErrorKind::PermissionDenied), "no");
     }
 
     #[test]
