@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod aws;
 pub mod blind;
 mod rules;
 mod secret_manager;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use crate::backend::{BoxFuture, SecretBytes};
+use crate::backend_aws::BatchReply;
 use crate::{BackendError, ErrorKind};
 
 /// One provider API that fields read from.
@@ -55,6 +56,26 @@ pub trait Family: Sized + Send + Sync + 'static {
         sources.backend::<Self>()
     }
 
+    /// How many requests one call to the backend may carry. 1 (the default): each is sent
+    /// alone by [`send`](Family::send). More: a load sends them in groups of up to this many
+    /// by [`send_batch`](Family::send_batch), every group at once (Parameter Store's
+    /// `GetParameters` takes 10 names).
+    const BATCH: usize = 1;
+
+    /// Sends up to [`BATCH`](Family::BATCH) requests in one call: one reply per request, in
+    /// order. `Err` fails them all; a transient one is retried like any request. Called only
+    /// when `BATCH` is over 1; the default sends each alone.
+    fn send_batch<'a>(
+        backend: &'a Self::Backend,
+        requests: &'a [&'a Self::Request],
+        max_bytes: usize,
+    ) -> impl Future<Output = Result<Vec<BatchReply>, BackendError>> + Send + 'a {
+        let each = requests
+            .iter()
+            .map(move |request| Self::send(backend, request, max_bytes));
+        async move { Ok(futures_util::future::join_all(each).await) }
+    }
+
     /// Sends one request: the bytes, `None` when what it names does not exist (an `Option`
     /// field is then `None`), or why not. `max_bytes` caps what a store may read.
     fn send<'a>(
@@ -64,12 +85,16 @@ pub trait Family: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SecretBytes>, BackendError>> + Send + 'a;
 }
 
+pub use crate::kinds::aws_kms::AwsKms;
+pub use crate::kinds::aws_secret::SecretsManager;
 pub use crate::kinds::berglas::Berglas;
 pub use crate::kinds::bundle::KmsEnvelope;
 pub use crate::kinds::file::Files;
 pub use crate::kinds::gcs::CloudStorage;
 pub use crate::kinds::kms::CloudKms;
+pub use crate::kinds::s3::S3;
 pub use crate::kinds::secret_manager::SecretManager;
+pub use crate::kinds::ssm::ParameterStore;
 
 /// Makes a backend when a load first needs it.
 pub(crate) type Build<T> =

@@ -6,6 +6,7 @@
 
 mod aead;
 mod backend;
+mod backend_aws;
 mod convert;
 mod environment;
 mod error;
@@ -35,6 +36,9 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretBytes, SecretStore, StoredObject};
+pub use backend_aws::{
+    AwsKeyService, AwsParameterStore, AwsSecretStore, BatchReply, SecretVersion,
+};
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
 pub use kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;

@@ -48,7 +48,9 @@ pub(crate) use collect::ManifestCx;
 pub(crate) use gcloud::Referenced;
 pub use lookup::{Lookup, ProcessEnv};
 
-use crate::family::{CloudKms, CloudStorage, Family, SecretManager};
+use crate::family::{
+    AwsKms, CloudKms, CloudStorage, Family, ParameterStore, S3, SecretManager, SecretsManager,
+};
 
 /// Every env var a struct reads and every resource it needs, with the fields that read them;
 /// from [`Secrets::manifest`](crate::Secrets::manifest).
@@ -156,6 +158,17 @@ pub enum Holds {
     ProjectId,
     /// The absolute path of a file.
     FilePath,
+    /// Base64 AWS KMS ciphertext (`#[aws_kms]`), for this key if the field pins one.
+    AwsKmsCiphertext {
+        /// The pinned key: id, ARN or alias.
+        key: Option<&'static str>,
+    },
+    /// The name of an S3 bucket.
+    S3BucketName,
+    /// The name or ARN of a Secrets Manager secret.
+    AwsSecretId,
+    /// The name or ARN of a Parameter Store parameter.
+    ParameterName,
 }
 
 /// A resource the struct reads, and the fields that read it.
@@ -185,6 +198,10 @@ impl Need {
                 "secretmanager.versions.access"
             }
             Resource::File { .. } => "file read",
+            Resource::AwsKmsKey { .. } => AwsKms::PERMISSION,
+            Resource::S3Object { .. } => S3::PERMISSION,
+            Resource::AwsSecret { .. } => SecretsManager::PERMISSION,
+            Resource::Parameter { .. } => ParameterStore::PERMISSION,
         }
     }
 
@@ -200,7 +217,12 @@ impl Need {
             Resource::Secret { .. } | Resource::BerglasSecret { .. } => {
                 Some(SecretManager::PERMISSION)
             }
-            Resource::File { .. } => None,
+            // AWS has no predefined role per action: the policy grants the action itself.
+            Resource::File { .. }
+            | Resource::AwsKmsKey { .. }
+            | Resource::S3Object { .. }
+            | Resource::AwsSecret { .. }
+            | Resource::Parameter { .. } => None,
         }
     }
 
@@ -260,6 +282,31 @@ pub enum Resource {
     BerglasSecret {
         /// The env var holding the reference.
         reference: String,
+    },
+    /// The AWS KMS key that decrypts an `#[aws_kms]` field: the pinned one, or (`None`) the
+    /// one its ciphertext names.
+    AwsKmsKey {
+        /// The key id, ARN or alias.
+        key: Option<&'static str>,
+        /// The encryption context, which a policy may require with `kms:EncryptionContext:`.
+        context: &'static [(&'static str, &'static str)],
+    },
+    /// An S3 object (`#[s3]`).
+    S3Object {
+        /// The bucket.
+        bucket: Name,
+        /// The object's key.
+        object: &'static str,
+    },
+    /// A Secrets Manager secret (`#[aws_secret]`).
+    AwsSecret {
+        /// Its name or ARN, or the var that holds it.
+        secret: Name,
+    },
+    /// A Parameter Store parameter (`#[ssm]`).
+    Parameter {
+        /// Its name or ARN, or the var that holds it.
+        name: Name,
     },
 }
 

@@ -10,8 +10,12 @@ use zeroize::Zeroizing;
 
 use crate::BackendError;
 use crate::backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretStore};
+use crate::backend_aws::{AwsKeyService, AwsParameterStore, AwsSecretStore};
 use crate::environment::Env;
-use crate::family::{self, Backend, CloudKms, CloudStorage, Family, Files, SecretManager, Slot};
+use crate::family::{
+    self, AwsKms, Backend, CloudKms, CloudStorage, Family, Files, ParameterStore, S3,
+    SecretManager, SecretsManager, Slot,
+};
 use crate::kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
 use crate::local::{self, LocalFiles, LocalKms, LocalSecretManager, LocalStore};
 use crate::retry::RetryPolicy;
@@ -176,6 +180,27 @@ impl SourcesBuilder {
     /// for `.backend::<Files>(..)`.
     pub fn files(self, files: impl FileStore) -> Self {
         self.backend::<Files>(Arc::new(files))
+    }
+
+    /// The key service for `#[aws_kms]` fields: short for `.backend::<AwsKms>(..)`.
+    pub fn aws_kms(self, kms: impl AwsKeyService) -> Self {
+        self.backend::<AwsKms>(Arc::new(kms))
+    }
+
+    /// The object store for `#[s3]` fields: short for `.backend::<S3>(..)`.
+    pub fn s3(self, s3: impl ObjectStore) -> Self {
+        self.backend::<S3>(Arc::new(s3))
+    }
+
+    /// The secret store for `#[aws_secret]` fields: short for
+    /// `.backend::<SecretsManager>(..)`.
+    pub fn aws_secrets(self, store: impl AwsSecretStore) -> Self {
+        self.backend::<SecretsManager>(Arc::new(store))
+    }
+
+    /// The parameter store for `#[ssm]` fields: short for `.backend::<ParameterStore>(..)`.
+    pub fn parameters(self, store: impl AwsParameterStore) -> Self {
+        self.backend::<ParameterStore>(Arc::new(store))
     }
 
     /// A key service built by `build` when a load first needs one; a failed build is retried

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 use tokio::time::Instant;
 
-use crate::backend::{BoxFuture, SecretBytes};
+use crate::backend::BoxFuture;
 use crate::family::{Family, check_size};
 use crate::{BackendError, Sources};
 
 /// What one request brought back: the bytes, `None` for "does not exist", or why not.
-pub(crate) type Reply = Result<Option<SecretBytes>, BackendError>;
+pub(crate) type Reply = crate::backend_aws::BatchReply;
 
 /// A request's place: which batch, which request in it.
 #[derive(Clone, Copy)]
@@ -77,6 +77,9 @@ impl<F: Family> AnyBatch for Batch<F> {
                 }
             };
             let max = sources.max_object_bytes;
+            if F::BATCH > 1 {
+                return send_grouped::<F>(&backend, &self.requests, sources, deadline).await;
+            }
             let replies = self.requests.iter().map(|request| {
                 let backend = &backend;
                 async move {
@@ -102,6 +105,56 @@ impl<F: Family> AnyBatch for Batch<F> {
             format!("{} not found", self.requests[index]),
         )
     }
+}
+
+/// A family's requests in groups of `F::BATCH`, one call per group, every group at once. A
+/// failed call (after its retries) fails each request of its group.
+async fn send_grouped<F: Family>(
+    backend: &F::Backend,
+    requests: &[F::Request],
+    sources: &Sources,
+    deadline: Instant,
+) -> Vec<Reply> {
+    let (policy, max) = (&sources.retry, sources.max_object_bytes);
+    let groups: Vec<Vec<&F::Request>> = requests
+        .chunks(F::BATCH)
+        .map(|group| group.iter().collect())
+        .collect();
+    let calls = groups.iter().map(|group| async move {
+        let replies = policy
+            .run(deadline, || F::send_batch(backend, group, max))
+            .await;
+        match replies {
+            Ok(replies) if replies.len() == group.len() => group
+                .iter()
+                .zip(replies)
+                .map(|(request, reply)| {
+                    let reply = reply.map_err(permission_hint::<F>)?;
+                    if let (true, Some(bytes)) = (F::CAPPED, &reply) {
+                        check_size(request, bytes.len() as u64, max)?;
+                    }
+                    Ok(reply)
+                })
+                .collect::<Vec<Reply>>(),
+            Ok(replies) => {
+                let why = BackendError::new(
+                    crate::ErrorKind::Other,
+                    format!(
+                        "the {} backend answered {} of {} requests",
+                        F::NAME,
+                        replies.len(),
+                        group.len()
+                    ),
+                );
+                group.iter().map(|_| Err(why.clone())).collect()
+            }
+            Err(why) => {
+                let why = permission_hint::<F>(why);
+                group.iter().map(|_| Err(why.clone())).collect::<Vec<_>>()
+            }
+        }
+    });
+    join_all(calls).await.into_iter().flatten().collect()
 }
 
 /// A denied permission names the role that grants it, whoever's backend reported it.

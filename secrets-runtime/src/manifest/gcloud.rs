@@ -138,6 +138,11 @@ impl Grants<'_> {
             | Resource::BerglasSecret { reference } => {
                 return self.berglas(&need.resource, reference);
             }
+            // Granted by an IAM policy in AWS, not by gcloud.
+            Resource::AwsKmsKey { .. }
+            | Resource::S3Object { .. }
+            | Resource::AwsSecret { .. }
+            | Resource::Parameter { .. } => return None,
         };
         Some(line)
     }

@@ -97,6 +97,13 @@ impl fmt::Display for Holds {
             Self::SecretName => f.write_str("a secret id or full name"),
             Self::ProjectId => f.write_str("a project id; unset: the metadata server's"),
             Self::FilePath => f.write_str("a file path"),
+            Self::AwsKmsCiphertext { key: Some(key) } => {
+                write!(f, "AWS KMS ciphertext for key {key}")
+            }
+            Self::AwsKmsCiphertext { key: None } => f.write_str("AWS KMS ciphertext"),
+            Self::S3BucketName => f.write_str("an S3 bucket name"),
+            Self::AwsSecretId => f.write_str("a Secrets Manager secret name or ARN"),
+            Self::ParameterName => f.write_str("a parameter name or ARN"),
         }
     }
 }
@@ -131,6 +138,13 @@ impl fmt::Display for Resource {
                 "KMS key of the berglas:// object in ${reference} (its {KMS_KEY_METADATA} metadata)"
             ),
             Self::BerglasSecret { reference } => write!(f, "sm:// secret in ${reference}"),
+            Self::AwsKmsKey { key: Some(key), .. } => write!(f, "AWS KMS key {key}"),
+            Self::AwsKmsKey { key: None, .. } => {
+                f.write_str("AWS KMS key (the one each ciphertext names)")
+            }
+            Self::S3Object { bucket, object } => write!(f, "object s3://{bucket}/{object}"),
+            Self::AwsSecret { secret } => write!(f, "AWS secret {secret}"),
+            Self::Parameter { name } => write!(f, "parameter {name}"),
         }
     }
 }
@@ -159,6 +173,7 @@ impl Serialize for EnvVar {
             Holds::KmsCiphertext { key } | Holds::Bundle { key } => {
                 map.serialize_entry("key", key)?;
             }
+            Holds::AwsKmsCiphertext { key } => map.serialize_entry("key", key)?,
             _ => {}
         }
         map.serialize_entry("fields", &self.fields)?;
@@ -179,6 +194,10 @@ impl Holds {
             Self::SecretName => "secret_name",
             Self::ProjectId => "project_id",
             Self::FilePath => "file_path",
+            Self::AwsKmsCiphertext { .. } => "aws_kms_ciphertext",
+            Self::S3BucketName => "s3_bucket_name",
+            Self::AwsSecretId => "aws_secret_id",
+            Self::ParameterName => "ssm_parameter_name",
         }
     }
 }
@@ -228,6 +247,25 @@ impl Serialize for Need {
             Resource::BerglasSecret { reference } => {
                 map.serialize_entry("kind", "berglas_secret")?;
                 map.serialize_entry("reference", &format_args!("${reference}"))?;
+            }
+            Resource::AwsKmsKey { key, context } => {
+                map.serialize_entry("kind", "aws_kms_key")?;
+                map.serialize_entry("key", key)?;
+                let context: std::collections::BTreeMap<_, _> = context.iter().copied().collect();
+                map.serialize_entry("context", &context)?;
+            }
+            Resource::S3Object { bucket, object } => {
+                map.serialize_entry("kind", "s3_object")?;
+                map.serialize_entry("bucket", bucket)?;
+                map.serialize_entry("object", object)?;
+            }
+            Resource::AwsSecret { secret } => {
+                map.serialize_entry("kind", "aws_secret")?;
+                map.serialize_entry("secret", secret)?;
+            }
+            Resource::Parameter { name } => {
+                map.serialize_entry("kind", "ssm_parameter")?;
+                map.serialize_entry("name", name)?;
             }
         }
         map.serialize_entry("permission", self.permission())?;
