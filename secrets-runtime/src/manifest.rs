@@ -35,6 +35,7 @@
 //! ");
 //! ```
 
+mod aws_policy;
 mod collect;
 mod gcloud;
 mod lookup;
@@ -44,6 +45,7 @@ mod tests;
 
 use std::fmt;
 
+pub use aws_policy::AwsScope;
 pub(crate) use collect::ManifestCx;
 pub(crate) use gcloud::Referenced;
 pub use lookup::{Lookup, ProcessEnv};
@@ -95,6 +97,21 @@ impl Manifest {
     #[must_use]
     pub fn gcloud(&self, service_account: &str, env: Option<&dyn Lookup>) -> String {
         gcloud::script(self, service_account, env)
+    }
+
+    /// The AWS IAM policy (JSON) that lets a function's role read each AWS resource the
+    /// struct reads and nothing more: `kms:Decrypt` on the key (an alias and an encryption
+    /// context held by conditions), `s3:GetObject` on each object,
+    /// `secretsmanager:GetSecretValue` on each secret (and `BatchGetSecretValue`, which takes
+    /// no resource), `ssm:GetParameters` on each parameter. `scope` places the ARNs.
+    ///
+    /// Names env vars hold are looked up in `env` as [`gcloud`](Manifest::gcloud) does; one
+    /// not known there stays `$VAR` in its ARN, for a deploy script to substitute. A
+    /// `SecureString` under a customer managed key also needs `kms:Decrypt` on that key,
+    /// which the struct does not name.
+    #[must_use]
+    pub fn aws_policy(&self, scope: AwsScope<'_>, env: Option<&dyn Lookup>) -> serde_json::Value {
+        aws_policy::policy(self, scope, env)
     }
 }
 

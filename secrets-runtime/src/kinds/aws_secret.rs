@@ -101,7 +101,7 @@ impl fmt::Display for SecretGet {
     }
 }
 
-static SECRET_ID: NameRule = NameRule {
+pub(crate) static SECRET_ID: NameRule = NameRule {
     what: "the Secrets Manager secret id",
     check: secrets_names::aws::check_aws_secret_id,
 };

@@ -83,7 +83,7 @@ impl fmt::Display for ParameterGet {
     }
 }
 
-static PARAMETER_NAME: NameRule = NameRule {
+pub(crate) static PARAMETER_NAME: NameRule = NameRule {
     what: "the parameter name",
     check: secrets_names::aws::check_ssm_parameter_name,
 };
