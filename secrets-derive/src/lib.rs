@@ -31,7 +31,20 @@ use syn::{DeriveInput, parse_macro_input};
 // `attributes(...)` lists every kind of `kinds::KINDS`, and `secrets`: a unit test compares them.
 #[proc_macro_derive(
     Secrets,
-    attributes(env, kms, gcs, secret_manager, file, berglas, bundle, secrets)
+    attributes(
+        env,
+        kms,
+        gcs,
+        secret_manager,
+        file,
+        berglas,
+        bundle,
+        aws_kms,
+        s3,
+        aws_secret,
+        ssm,
+        secrets
+    )
 )]
 pub fn derive_secrets(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

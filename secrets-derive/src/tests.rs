@@ -3,6 +3,8 @@
 
 use syn::{DeriveInput, parse_quote};
 
+mod aws;
+
 use crate::ast::{Input, Load};
 use crate::ctxt::Ctxt;
 use crate::kinds::KINDS;
@@ -182,7 +184,7 @@ fn every_error_of_one_struct_is_reported() {
         [
             "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
             "`#[gcs]` needs the object: `#[gcs(object = \"...\")]`",
-            "field `c` has no source; add `#[env]`, `#[kms]`, `#[gcs(object = \"...\")]`, `#[secret_manager(secret = \"...\")]`, `#[file(path = \"...\")]`, `#[berglas]` or `#[bundle]`, or `#[secrets(nested)]` for a struct that derives `Secrets`",
+            "field `c` has no source; add `#[env]`, `#[kms]`, `#[gcs(object = \"...\")]`, `#[secret_manager(secret = \"...\")]`, `#[file(path = \"...\")]`, `#[berglas]`, `#[bundle]`, `#[aws_kms]`, `#[s3(object = \"...\")]`, `#[aws_secret(id = \"...\")]` or `#[ssm(name = \"...\")]`, or `#[secrets(nested)]` for a struct that derives `Secrets`",
             "KMS key name `projects/p/keyRings/r` is not of the form `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`",
             "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
             "field `f` already reads from `#[env]`; a field has exactly one source, remove `#[kms]`",

@@ -30,6 +30,30 @@ pub fn checked(lit: &LitStr, rule: fn(&str) -> Result<(), String>) -> Result<Str
     Ok(value)
 }
 
+/// A string that a rule of `secrets-names` accepts, checked as it is parsed: a newtype per
+/// rule, so a kind's key struct says which rule each value obeys.
+///
+/// `checked_string!(Bucket, secrets_names::aws::check_s3_bucket_name);`
+macro_rules! checked_string {
+    ($(#[$doc:meta])* $name:ident, $rule:expr) => {
+        $(#[$doc])*
+        struct $name(String);
+
+        impl $crate::attr::FromLit for $name {
+            fn from_lit(_: &str, lit: &::syn::LitStr) -> Result<Self, String> {
+                $crate::value::checked(lit, $rule).map(Self)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use checked_string;
+
 /// The start of env var names: `prefix = "APP_"`.
 pub struct Prefix(pub String);
 

@@ -67,12 +67,12 @@ impl Kind for File {
     fn resolve(&self, cx: &Ctxt, field: &FieldCx) -> Result<Resolved, Reported> {
         let keys = attr::parse(cx, field.attr, &SPEC).read()?;
         let literal = keys.path.get()?.map(|path| path.value.0.clone());
-        let Some(path) = super::given_name_ref(literal, keys.path_env.get()?) else {
-            return Err(cx.error_spanned_by(
-                field.attr,
-                "`#[file]` needs the path: `#[file(path = \"...\")]` or `#[file(path_env = \"VAR\")]`",
-            ));
-        };
+        let path = field.required_name_ref(
+            cx,
+            literal,
+            keys.path_env.get()?,
+            "`#[file]` needs the path: `#[file(path = \"...\")]` or `#[file(path_env = \"VAR\")]`",
+        )?;
         let private = field.private;
         let pick = source::pick(private, keys.key.get()?);
         let raw = keys.raw.is_set();

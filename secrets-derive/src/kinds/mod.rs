@@ -55,7 +55,13 @@ registry! {
     file::File,
     berglas::Berglas,
     bundle::Bundle,
+    aws_kms::AwsKms,
+    s3::S3,
+    aws_secret::AwsSecret,
+    ssm::Ssm,
 }
+
+mod object;
 
 /// The kind whose attribute `attr` is, if any.
 pub fn of(attr: &Attribute) -> Option<&'static dyn Kind> {
@@ -137,11 +143,23 @@ impl FieldCx<'_> {
         given_name_ref(literal, env)
             .unwrap_or_else(|| env_ref(self.container.var(container), self.attr.path().span()))
     }
+
+    /// A name the field must give, as a literal or by the env var `env` names; when it gives
+    /// neither, the error `needs` (which shows the syntax) is reported on the attribute.
+    pub fn required_name_ref(
+        &self,
+        cx: &Ctxt,
+        literal: Option<String>,
+        env: Option<&Lit<EnvName>>,
+        needs: &str,
+    ) -> Result<NameRef, Reported> {
+        given_name_ref(literal, env).ok_or_else(|| cx.error_spanned_by(self.attr, needs))
+    }
 }
 
 /// A name given as a literal, else the env var `env` names; `None` when the field gives
 /// neither (a kind without a container default then says what is missing).
-pub fn given_name_ref(literal: Option<String>, env: Option<&Lit<EnvName>>) -> Option<NameRef> {
+fn given_name_ref(literal: Option<String>, env: Option<&Lit<EnvName>>) -> Option<NameRef> {
     match (literal, env) {
         (Some(literal), _) => Some(NameRef::Literal(literal)),
         (None, Some(env)) => Some(env_ref(&env.value.0, env.span)),

@@ -127,12 +127,12 @@ impl Kind for SecretManager {
         let keys = attr::parse(cx, field.attr, &SPEC).read()?;
         let literal = keys.secret.get()?;
         let name = literal.map(|secret| secret.value.name.clone());
-        let Some(secret) = super::given_name_ref(name, keys.secret_env.get()?) else {
-            return Err(cx.error_spanned_by(
-                field.attr,
-                "`#[secret_manager]` needs the secret: `#[secret_manager(secret = \"...\")]`",
-            ));
-        };
+        let secret = field.required_name_ref(
+            cx,
+            name,
+            keys.secret_env.get()?,
+            "`#[secret_manager]` needs the secret: `#[secret_manager(secret = \"...\")]`",
+        )?;
         if let Some(Lit { value, .. }) = literal {
             // A full resource name already says these: a second answer would be a guess.
             let given = [

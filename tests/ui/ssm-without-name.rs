@@ -1,0 +1,9 @@
+use secrets_runtime::{SecretString, Secrets};
+
+#[derive(Secrets)]
+struct Config {
+    #[ssm(key = "token")]
+    token: SecretString,
+}
+
+fn main() {}
