@@ -7,10 +7,14 @@
 mod aead;
 mod backend;
 mod backend_aws;
+#[cfg(any(feature = "gcp", feature = "aws"))]
+mod client_runtime;
 mod convert;
 mod environment;
 mod error;
 pub mod family;
+#[cfg(feature = "aws")]
+pub mod aws;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 mod json;

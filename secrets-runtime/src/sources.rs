@@ -36,8 +36,22 @@ pub struct Sources {
     pub(crate) retry: RetryPolicy,
 }
 
-#[cfg(not(feature = "gcp"))]
-const NO_GCP_FEATURE: &str = "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS, Cloud Storage and Secret Manager, or set SECRETS_LOCAL_DIR to use the local backend";
+/// Why a family has no backend in [`Sources::from_env`]: its provider's feature is off. Only
+/// the families of the missing provider can lack one, so the message names that feature.
+#[cfg(all(not(feature = "gcp"), feature = "aws"))]
+const NO_CLOUD_FEATURE: Option<&str> = Some(
+    "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS, Cloud Storage and Secret Manager, or set SECRETS_LOCAL_DIR to use the local backend",
+);
+#[cfg(all(not(feature = "gcp"), not(feature = "aws")))]
+const NO_CLOUD_FEATURE: Option<&str> = Some(
+    "secrets-runtime was built without its `gcp` feature: enable it for Cloud KMS, Cloud Storage and Secret Manager (and `aws` for AWS KMS, S3, Secrets Manager and Parameter Store), or set SECRETS_LOCAL_DIR to use the local backend",
+);
+#[cfg(all(feature = "gcp", not(feature = "aws")))]
+const NO_CLOUD_FEATURE: Option<&str> = Some(
+    "secrets-runtime was built without its `aws` feature: enable it for AWS KMS, S3, Secrets Manager and Parameter Store, or set SECRETS_LOCAL_DIR to use the local backend",
+);
+#[cfg(all(feature = "gcp", feature = "aws"))]
+const NO_CLOUD_FEATURE: Option<&str> = None;
 
 impl Sources {
     /// A builder that starts from the process environment and no backends.
@@ -54,18 +68,23 @@ impl Sources {
     }
 
     /// The process environment, with the backends it selects: the local backend when
-    /// `SECRETS_LOCAL_DIR` is set (and not empty), else Google's clients (feature `gcp`).
+    /// `SECRETS_LOCAL_DIR` is set (and not empty), else the cloud clients the crate was built
+    /// with: Google's (feature `gcp`) and AWS's (feature `aws`), each built on first use.
     #[must_use]
     pub fn from_env() -> Sources {
         match std::env::var_os(local::DIR_ENV) {
             Some(dir) if !dir.is_empty() => Self::builder().local(dir).build(),
-            #[cfg(feature = "gcp")]
-            _ => Self::builder().gcp().build(),
-            #[cfg(not(feature = "gcp"))]
-            _ => Sources {
-                unset: Some(NO_GCP_FEATURE),
-                ..Self::builder().build()
-            },
+            _ => {
+                let builder = Self::builder();
+                #[cfg(feature = "gcp")]
+                let builder = builder.gcp();
+                #[cfg(feature = "aws")]
+                let builder = builder.aws();
+                Sources {
+                    unset: NO_CLOUD_FEATURE,
+                    ..builder.build()
+                }
+            }
         }
     }
 
