@@ -7,12 +7,25 @@
 //! $SECRETS_LOCAL_DIR/
 //!   kms/projects/p/locations/global/keyRings/r/cryptoKeys/k.key   32 raw bytes, AES-256-GCM key
 //!   gcs/my-bucket/app1                                            object `app1` of `my-bucket`
+//!   aws-kms/1234abcd-12ab-34cd-56ef-1234567890ab.key              an AWS KMS key, as kms/ keys are
+//!   aws-kms/alias/app                                             text: the key id alias/app names
+//!   s3/my-bucket/app1.json                                        S3 object `app1.json` of `my-bucket`
+//!   aws-secrets/prod/db                                           Secrets Manager secret `prod/db`
+//!   aws-secret-versions/AWSPREVIOUS/prod/db                       its version labelled AWSPREVIOUS
+//!   ssm/prod/api/token                                            parameter `/prod/api/token`
+//!   ssm-versions/3/prod/api/token                                 `/prod/api/token:3`
 //! ```
+//!
+//! (`secretmanager/` and `files/` are described by [`LocalSecretManager`] and [`LocalFiles`];
+//! the AWS entries, ARNs included, by [`LocalAwsKms`], [`LocalAwsSecrets`] and
+//! [`LocalParameters`].)
 //!
 //! The bucket layout is the one `fake-gcs-server -data DIR` serves, so the same directory
 //! works with that emulator. Ciphertext is the in-memory key ring's format
 //! (`nonce || ciphertext || tag`, key name bound as associated data): it is not Cloud KMS
-//! ciphertext and Cloud KMS cannot decrypt it, nor the other way round.
+//! ciphertext and Cloud KMS cannot decrypt it, nor the other way round. AWS KMS ciphertext
+//! here is [`MemoryAwsKms`](crate::memory::MemoryAwsKms)'s blob, which names its key as AWS
+//! KMS's do, and which AWS KMS cannot decrypt either.
 
 use std::fs;
 use std::io::{self, Read};
@@ -23,12 +36,14 @@ use zeroize::Zeroizing;
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, StoredObject, ready};
 use crate::convert::buffer::extend_wiped;
-use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
+use crate::kinds::gcs::Scheme;
 use crate::{BackendError, ErrorKind};
 
+mod aws;
 mod files;
 mod secrets;
 
+pub use aws::{LocalAwsKms, LocalAwsSecrets, LocalParameters};
 pub use files::{LocalFiles, OsFiles};
 pub use secrets::LocalSecretManager;
 
@@ -51,14 +66,7 @@ impl LocalKms {
 
     /// Creates the key `name` with a random value, unless it exists already.
     pub fn create_key(&self, name: &str) -> Result<(), BackendError> {
-        let path = self.key_path(name)?;
-        let parent = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(parent).map_err(|e| io_error(&path, &e))?;
-        // `create_new`: two processes creating the same key must not replace each other's.
-        match write_private(&path, aead::generate_key().as_slice(), true) {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-            written => written.map_err(|e| io_error(&path, &e)),
-        }
+        create_key_file(&self.key_path(name)?)
     }
 
     /// Encrypts `plaintext` under the existing key `name`.
@@ -87,27 +95,43 @@ impl LocalKms {
     }
 
     fn load_key(&self, name: &str) -> Result<KeyBytes, BackendError> {
-        let path = self.key_path(name)?;
-        let mut key = KeyBytes::default();
-        let read = fs::File::open(&path).and_then(|mut file| {
-            file.read_exact(key.as_mut_slice())?;
-            // A key file of another length is not ours: refuse it rather than guess.
-            match file.read(&mut [0u8; 1])? {
-                0 => Ok(()),
-                _ => Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "key file is not 32 bytes",
-                )),
-            }
-        });
-        match read {
-            Ok(()) => Ok(key),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(BackendError::new(
-                ErrorKind::NotFound,
-                format!("key {name} not found (no file {})", path.display()),
+        read_key_file(&self.key_path(name)?, name)
+    }
+}
+
+/// Writes a new random key to `path`, unless a key is there already.
+pub(crate) fn create_key_file(path: &Path) -> Result<(), BackendError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| io_error(path, &e))?;
+    }
+    // `create_new`: two processes creating the same key must not replace each other's.
+    match write_private(path, aead::generate_key().as_slice(), true) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        written => written.map_err(|e| io_error(path, &e)),
+    }
+}
+
+/// The key `name` kept at `path`: 32 raw bytes, or an error that says what is wrong.
+pub(crate) fn read_key_file(path: &Path, name: &str) -> Result<KeyBytes, BackendError> {
+    let mut key = KeyBytes::default();
+    let read = fs::File::open(path).and_then(|mut file| {
+        file.read_exact(key.as_mut_slice())?;
+        // A key file of another length is not ours: refuse it rather than guess.
+        match file.read(&mut [0u8; 1])? {
+            0 => Ok(()),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "key file is not 32 bytes",
             )),
-            Err(e) => Err(io_error(&path, &e)),
         }
+    });
+    match read {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(BackendError::new(
+            ErrorKind::NotFound,
+            format!("key {name} not found (no file {})", path.display()),
+        )),
+        Err(e) => Err(io_error(path, &e)),
     }
 }
 
@@ -133,17 +157,30 @@ impl Kms for LocalKms {
     }
 }
 
-/// Buckets stored as directories under `<dir>/gcs/`, one file per object.
+/// Buckets stored as directories under `<dir>/gcs/` (Cloud Storage) or `<dir>/s3/` (S3, made
+/// by [`LocalStore::s3`]), one file per object.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
+    scheme: Scheme,
 }
 
 impl LocalStore {
-    /// The buckets under `<dir>/gcs/`; nothing is read until an object is.
+    /// The Cloud Storage buckets under `<dir>/gcs/`; nothing is read until an object is.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self::under(&dir.into(), Scheme::Gs)
+    }
+
+    /// The S3 buckets under `<dir>/s3/`, for `#[s3]` fields: bucket and object names follow
+    /// S3's rules, and messages name objects `s3://bucket/object`.
+    pub fn s3(dir: impl Into<PathBuf>) -> Self {
+        Self::under(&dir.into(), Scheme::S3)
+    }
+
+    fn under(dir: &Path, scheme: Scheme) -> Self {
         Self {
-            root: dir.into().join("gcs"),
+            root: dir.join(store_dir(scheme)),
+            scheme,
         }
     }
 
@@ -155,7 +192,7 @@ impl LocalStore {
 
     /// Writes (or replaces) an object with custom metadata, kept as a JSON object of strings
     /// in `<dir>/gcs-metadata/<bucket>/<object>` (outside `gcs/`, which fake-gcs-server
-    /// would serve as objects).
+    /// would serve as objects; `s3-metadata/` for S3).
     pub fn put_with_metadata(
         &self,
         bucket: &str,
@@ -176,7 +213,9 @@ impl LocalStore {
         let path = self.object_path(bucket, object)?;
         let relative = path.strip_prefix(&self.root).unwrap_or(&path);
         let dir = self.root.parent().unwrap_or(&self.root);
-        Ok(dir.join("gcs-metadata").join(relative))
+        Ok(dir
+            .join(format!("{}-metadata", store_dir(self.scheme)))
+            .join(relative))
     }
 
     fn metadata(&self, bucket: &str, object: &str) -> Result<Vec<(String, String)>, BackendError> {
@@ -198,21 +237,20 @@ impl LocalStore {
 
     fn object_path(&self, bucket: &str, object: &str) -> Result<PathBuf, BackendError> {
         let invalid = |why| BackendError::new(ErrorKind::Invalid, why);
-        secrets_names::check_bucket_name(bucket).map_err(invalid)?;
-        secrets_names::check_object_name(object).map_err(invalid)?;
-        // Object names may hold `/` (folders), but every part must be a plain name: no
-        // `..`, no root, no prefix, on any platform's idea of a path.
-        let relative = Path::new(object);
-        let plain = object.split('/').all(|part| !part.is_empty())
-            && relative
-                .components()
-                .all(|part| matches!(part, Component::Normal(_)));
-        if !plain {
-            return Err(invalid(format!(
-                "object name `{object}` has an empty, `.` or `..` part, which the local backend cannot store"
-            )));
+        match self.scheme {
+            Scheme::Gs => {
+                secrets_names::check_bucket_name(bucket).map_err(invalid)?;
+                secrets_names::check_object_name(object).map_err(invalid)?;
+            }
+            Scheme::S3 => {
+                secrets_names::aws::check_s3_bucket_name(bucket).map_err(invalid)?;
+                secrets_names::aws::check_s3_object_key(object).map_err(invalid)?;
+            }
         }
-        Ok(self.root.join(bucket).join(relative))
+        Ok(self
+            .root
+            .join(bucket)
+            .join(plain_path("object name", object)?))
     }
 
     fn read_now(
@@ -228,16 +266,46 @@ impl LocalStore {
                 return if self.root.join(bucket).is_dir() {
                     Ok(None)
                 } else {
-                    Err(bucket_not_found(bucket))
+                    Err(self.scheme.bucket_not_found(bucket))
                 };
             }
             Err(e) => return Err(io_error(&path, &e)),
         };
         let len = file.metadata().map_err(|e| io_error(&path, &e))?.len();
-        check_size(bucket, object, len, max_bytes)?;
-        let what = format_args!("object gs://{bucket}/{object}");
+        self.scheme
+            .check_object_size(bucket, object, len, max_bytes)?;
+        let scheme = self.scheme.as_str();
+        let what = format_args!("object {scheme}://{bucket}/{object}");
         read_capped(file, &path, &what, len, max_bytes).map(Some)
     }
+}
+
+/// The directory a store's buckets are in.
+fn store_dir(scheme: Scheme) -> &'static str {
+    match scheme {
+        Scheme::Gs => "gcs",
+        Scheme::S3 => "s3",
+    }
+}
+
+/// `name` (`what`, for the message) as a relative path: its `/`-separated parts, each a plain
+/// name (no empty part, no `.` or `..`, no root or prefix on any platform's idea of a path),
+/// so that it stays inside the directory it is joined to.
+pub(crate) fn plain_path<'a>(what: &str, name: &'a str) -> Result<&'a Path, BackendError> {
+    let relative = Path::new(name);
+    let plain = name.split('/').all(|part| !part.is_empty())
+        && relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)));
+    if !plain {
+        return Err(BackendError::new(
+            ErrorKind::Invalid,
+            format!(
+                "{what} `{name}` has an empty, `.` or `..` part, which the local backend cannot store"
+            ),
+        ));
+    }
+    Ok(relative)
 }
 
 /// Reads all of `file`, sized for `len` bytes up front. The file may grow after its size was

@@ -1,7 +1,11 @@
 //! In-memory backends, so that users can test their own configs with no cloud and no server.
 //!
-//! Both are cheap handles: clones share the same keys and objects, so a test can keep one
+//! Each is a cheap handle: clones share the same keys and objects, so a test can keep one
 //! handle to seed data and count requests while [`Sources`](crate::Sources) holds another.
+//!
+//! The AWS sources have theirs: [`MemoryAwsKms`], [`MemoryAwsSecrets`], [`MemoryParameters`],
+//! and [`MemoryStore::s3`] for S3 (the object store Cloud Storage fields read, naming its
+//! objects `s3://`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,13 +14,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::aead::{self, KeyBytes};
 use crate::backend::{BoxFuture, Kms, ObjectStore, SecretBytes, StoredObject, ready};
-use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
+use crate::kinds::gcs::Scheme;
 use crate::{BackendError, ErrorKind};
 
+pub(crate) mod aws_blob;
+mod aws_kms;
+mod aws_secrets;
 mod files;
+mod parameters;
 pub(crate) mod secrets;
 
+pub use aws_kms::MemoryAwsKms;
+pub use aws_secrets::MemoryAwsSecrets;
 pub use files::MemoryFiles;
+pub use parameters::MemoryParameters;
 pub use secrets::MemorySecretManager;
 
 /// A key ring in memory: real AES-256-GCM, one random key per key name, made on first use.
@@ -114,7 +125,8 @@ impl fmt::Debug for MemoryKms {
     }
 }
 
-/// Buckets of objects in memory.
+/// Buckets of objects in memory, for `#[gcs]` fields, and for `#[s3]` fields as made by
+/// [`MemoryStore::s3`] (the same store, whose messages name objects `s3://bucket/object`).
 ///
 /// ```
 /// use secrets_runtime::memory::MemoryStore;
@@ -134,6 +146,7 @@ type Metadata = Arc<[(String, String)]>;
 struct StoreInner {
     objects: Mutex<Objects>,
     reads: AtomicUsize,
+    scheme: Scheme,
 }
 
 impl MemoryStore {
@@ -141,6 +154,26 @@ impl MemoryStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store standing in for S3, for [`SourcesBuilder::s3`](crate::SourcesBuilder::s3):
+    /// the same store, whose messages name objects `s3://bucket/object`.
+    ///
+    /// ```
+    /// use secrets_runtime::memory::MemoryStore;
+    /// let s3 = MemoryStore::s3().with_object("cfg", "app1.json", br#"{"username":"u"}"#.to_vec());
+    /// let sources = secrets_runtime::Sources::builder().s3(s3).build();
+    /// # let _ = sources;
+    /// ```
+    #[must_use]
+    pub fn s3() -> Self {
+        let inner = StoreInner {
+            scheme: Scheme::S3,
+            ..StoreInner::default()
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Adds (or replaces) an object and returns the store, for building one in an expression.
@@ -185,16 +218,17 @@ impl MemoryStore {
         max_bytes: usize,
     ) -> Result<Option<StoredObject>, BackendError> {
         self.inner.reads.fetch_add(1, Ordering::SeqCst);
+        let scheme = self.inner.scheme;
         let objects = lock(&self.inner.objects);
         let Some((bytes, metadata)) = objects.get(&(bucket.to_owned(), object.to_owned())) else {
             // A bucket exists here once it holds an object.
             return if objects.keys().any(|(b, _)| b == bucket) {
                 Ok(None)
             } else {
-                Err(bucket_not_found(bucket))
+                Err(scheme.bucket_not_found(bucket))
             };
         };
-        check_size(bucket, object, bytes.len() as u64, max_bytes)?;
+        scheme.check_object_size(bucket, object, bytes.len() as u64, max_bytes)?;
         Ok(Some(StoredObject {
             bytes: SecretBytes::new(bytes.to_vec()),
             metadata: metadata.to_vec(),
@@ -240,15 +274,57 @@ pub(crate) fn one_generation(bucket: &str, object: &str) -> BackendError {
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let objects = lock(&self.inner.objects);
+        let scheme = self.inner.scheme.as_str();
         let mut names: Vec<String> = objects
             .keys()
-            .map(|(b, o)| format!("gs://{b}/{o}"))
+            .map(|(b, o)| format!("{scheme}://{b}/{o}"))
             .collect();
         names.sort();
         f.debug_struct("MemoryStore")
             .field("objects", &names)
             .finish_non_exhaustive()
     }
+}
+
+/// The names each call of a batch API carried, kept so that a test can assert how a load
+/// grouped its requests.
+#[derive(Default)]
+pub(crate) struct Calls(Mutex<Vec<Vec<String>>>);
+
+impl Calls {
+    /// Records a call of `api` (which takes at most `max` names), or refuses one that carries
+    /// more, as AWS does.
+    fn record<'a>(
+        &self,
+        api: &str,
+        max: usize,
+        names: impl ExactSizeIterator<Item = &'a str>,
+    ) -> Result<(), BackendError> {
+        let len = names.len();
+        lock(&self.0).push(names.map(str::to_owned).collect());
+        if len > max {
+            return Err(BackendError::new(
+                ErrorKind::Invalid,
+                format!("{api} takes at most {max} names at once, not {len}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        lock(&self.0).len()
+    }
+
+    fn all(&self) -> Vec<Vec<String>> {
+        lock(&self.0).clone()
+    }
+}
+
+/// The names a map holds, sorted: what the memory backends' `Debug` shows, never a value.
+fn sorted_names<V>(map: &HashMap<String, V>) -> Vec<&str> {
+    let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    names
 }
 
 /// The state behind a lock, even if a thread panicked while holding it: every update here is

@@ -249,12 +249,17 @@ impl SourcesBuilder {
     }
 
     /// The local backend in `dir` for every source but env vars: `#[kms]`, `#[gcs]`,
-    /// `#[secret_manager]`, `#[file]` and `#[berglas]` fields (see [`local`](crate::local)).
+    /// `#[secret_manager]`, `#[file]` and `#[berglas]` fields, and `#[aws_kms]`, `#[s3]`,
+    /// `#[aws_secret]` and `#[ssm]` fields (see [`local`](crate::local)).
     pub fn local(self, dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         self.kms(LocalKms::new(&dir))
             .gcs(LocalStore::new(&dir))
             .secret_manager(LocalSecretManager::new(&dir))
+            .aws_kms(local::LocalAwsKms::new(&dir))
+            .s3(LocalStore::s3(&dir))
+            .aws_secrets(local::LocalAwsSecrets::new(&dir))
+            .parameters(local::LocalParameters::new(&dir))
             .files(LocalFiles::new(dir))
     }
 

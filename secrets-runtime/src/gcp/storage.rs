@@ -19,7 +19,7 @@ use super::status::{Resource, backend_error, build_error, caused_by, integrity};
 use crate::backend::{BoxFuture, ObjectStore, SecretBytes, StoredObject};
 use crate::convert::buffer::extend_wiped;
 use crate::family::{CloudStorage, Family};
-use crate::kinds::gcs::{bucket_not_found, check_object_size as check_size};
+use crate::kinds::gcs::Scheme;
 use crate::{BackendError, ErrorKind};
 
 /// Where the client goes when no endpoint is given.
@@ -131,7 +131,7 @@ impl GcpStore {
         let stored = response.object();
         // The size in the reply's metadata stops a large object before its body is read.
         let size = u64::try_from(stored.size).unwrap_or(0);
-        check_size(bucket, object, size, max_bytes)?;
+        Scheme::Gs.check_object_size(bucket, object, size, max_bytes)?;
         let gzipped = stored.content_encoding.eq_ignore_ascii_case("gzip");
         // From the same reply's headers: berglas's key name costs no request of its own.
         let metadata: Vec<(String, String)> = stored.metadata.into_iter().collect();
@@ -146,7 +146,7 @@ impl GcpStore {
             let chunk = chunk.map_err(|e| fail(&e))?;
             // The metadata could understate the size: count what actually arrives.
             let total = bytes.len() + chunk.len();
-            check_size(bucket, object, total as u64, max_bytes)?;
+            Scheme::Gs.check_object_size(bucket, object, total as u64, max_bytes)?;
             crc = crc32c::crc32c_append(crc, &chunk);
             // Grown by hand, if at all, so that no unwiped copy is left behind.
             extend_wiped(&mut bytes, &chunk, max_bytes);
@@ -199,7 +199,7 @@ impl GcpStore {
         if exists {
             Ok(None)
         } else {
-            Err(bucket_not_found(bucket))
+            Err(Scheme::Gs.bucket_not_found(bucket))
         }
     }
 }

@@ -94,24 +94,44 @@ impl FieldSource for Spec {
     }
 }
 
-/// A store's answer for a bucket that does not exist: always an error, never absence.
-pub(crate) fn bucket_not_found(bucket: &str) -> BackendError {
-    BackendError::new(
-        ErrorKind::NotFound,
-        format!("bucket gs://{bucket} not found"),
-    )
+/// Which store an object store's messages name objects in: `gs://bucket/object` (Cloud
+/// Storage, the default) or `s3://bucket/object`. The memory and local stores serve both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    #[default]
+    Gs,
+    S3,
 }
 
-/// The size cap as every store applies it to an object.
-pub(crate) fn check_object_size(
-    bucket: &str,
-    object: &str,
-    len: u64,
-    max_bytes: usize,
-) -> Result<(), BackendError> {
-    check_size(
-        &format_args!("object gs://{bucket}/{object}"),
-        len,
-        max_bytes,
-    )
+impl Scheme {
+    /// `gs` or `s3`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Gs => "gs",
+            Self::S3 => "s3",
+        }
+    }
+
+    /// A store's answer for a bucket that does not exist: always an error, never absence.
+    pub(crate) fn bucket_not_found(self, bucket: &str) -> BackendError {
+        BackendError::new(
+            ErrorKind::NotFound,
+            format!("bucket {}://{bucket} not found", self.as_str()),
+        )
+    }
+
+    /// The size cap as every store applies it to an object.
+    pub(crate) fn check_object_size(
+        self,
+        bucket: &str,
+        object: &str,
+        len: u64,
+        max_bytes: usize,
+    ) -> Result<(), BackendError> {
+        check_size(
+            &format_args!("object {}://{bucket}/{object}", self.as_str()),
+            len,
+            max_bytes,
+        )
+    }
 }
