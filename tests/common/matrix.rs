@@ -7,7 +7,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 
 use base64::prelude::*;
-use secrets_runtime::memory::MemoryKms;
+use secrets_runtime::memory::{
+    MemoryAwsKms, MemoryAwsSecrets, MemoryKms, MemoryParameters, MemoryStore,
+};
 use secrets_runtime::{Error, ErrorKind, Secrets, Sources};
 
 use super::{BUCKET, KEY, OTHER_KEY, assert_no_secret, b64, store};
@@ -22,6 +24,63 @@ pub enum V {
     Mangled(Vec<u8>, fn(&[u8]) -> String),
     /// Ciphertext from another key ring: the loading one has no such key.
     Foreign(&'static str, Vec<u8>),
+    /// An AWS KMS blob of the plaintext under the key (an id or alias) bound to the context,
+    /// from the AWS key service the load uses, turned into the env value by the function.
+    AwsSealed(AwsBlob),
+}
+
+/// What an [`V::AwsSealed`] env value is made of.
+pub struct AwsBlob {
+    /// Made by another AWS key service, whose keys the loading one does not have.
+    foreign: bool,
+    key: &'static str,
+    context: &'static [(&'static str, &'static str)],
+    plaintext: Vec<u8>,
+    encode: fn(&[u8]) -> String,
+}
+
+/// The AWS KMS key the rows' AWS key service knows, its alias, and a second key it knows.
+pub const AWS_KEY: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+pub const AWS_ALIAS: &str = "alias/app";
+pub const AWS_OTHER_KEY: &str = "0987dcba-09ba-87dc-65fe-0987654321ba";
+/// The S3 bucket the seed's `S3_BUCKET` names: it holds no object until a row adds one.
+pub const S3_BUCKET: &str = "my-s3-bucket";
+
+/// base64 of an AWS KMS blob of `plaintext` under `key` bound to `context`.
+pub fn aws_sealed(
+    key: &'static str,
+    context: &'static [(&'static str, &'static str)],
+    plaintext: impl Into<Vec<u8>>,
+) -> V {
+    aws_mangled(key, context, plaintext, b64)
+}
+
+/// base64 of an AWS KMS blob of `plaintext` under `key` of another AWS key service.
+pub fn aws_foreign(key: &'static str, plaintext: impl Into<Vec<u8>>) -> V {
+    V::AwsSealed(AwsBlob {
+        foreign: true,
+        key,
+        context: &[],
+        plaintext: plaintext.into(),
+        encode: b64,
+    })
+}
+
+/// An AWS KMS blob of `plaintext` under `key` bound to `context`, turned into the env value
+/// by `encode`.
+pub fn aws_mangled(
+    key: &'static str,
+    context: &'static [(&'static str, &'static str)],
+    plaintext: impl Into<Vec<u8>>,
+    encode: fn(&[u8]) -> String,
+) -> V {
+    V::AwsSealed(AwsBlob {
+        foreign: false,
+        key,
+        context,
+        plaintext: plaintext.into(),
+        encode,
+    })
 }
 
 pub fn text(value: impl Into<String>) -> V {
@@ -53,16 +112,20 @@ pub fn load<T: Secrets>(
     Box::pin(async move { T::load_from(sources).await.map(|_| ()) })
 }
 
-/// One row: a struct, its inputs on top of the seed (`KMS_CRYPTO_KEY_ID`, `STORAGE_BUCKET`
-/// and `common::store()`), and the one failure expected.
+/// One row: a struct, its inputs on top of the seed (`KMS_CRYPTO_KEY_ID`, `STORAGE_BUCKET`,
+/// `S3_BUCKET` and `common::store()`), and the one failure expected.
 pub struct Case {
     name: &'static str,
     load: Load,
     env: Vec<(&'static str, V)>,
     objects: Vec<(&'static str, &'static str, Vec<u8>)>,
     berglas: Vec<Berglas>,
+    s3_objects: Vec<(&'static str, &'static str, Vec<u8>)>,
+    aws_secrets: Vec<(&'static str, Vec<u8>)>,
+    parameters: Vec<(&'static str, Vec<u8>)>,
     kms: bool,
     gcs: bool,
+    aws: bool,
     cap: Option<usize>,
     /// Values that must not appear in the error in any form.
     secrets: Vec<Vec<u8>>,
@@ -79,8 +142,12 @@ pub fn case<T: Secrets>(name: &'static str) -> Case {
         env: Vec::new(),
         objects: Vec::new(),
         berglas: Vec::new(),
+        s3_objects: Vec::new(),
+        aws_secrets: Vec::new(),
+        parameters: Vec::new(),
         kms: true,
         gcs: true,
+        aws: true,
         cap: None,
         secrets: Vec::new(),
         field: "",
@@ -127,6 +194,29 @@ impl Case {
         self
     }
 
+    /// An object of the S3 store (`S3_BUCKET` is the bucket fields read by default).
+    pub fn s3_object(
+        mut self,
+        bucket: &'static str,
+        object: &'static str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.s3_objects.push((bucket, object, bytes.into()));
+        self
+    }
+
+    /// The current version of a Secrets Manager secret.
+    pub fn aws_secret(mut self, id: &'static str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.aws_secrets.push((id, bytes.into()));
+        self
+    }
+
+    /// A Parameter Store parameter.
+    pub fn parameter(mut self, name: &'static str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.parameters.push((name, bytes.into()));
+        self
+    }
+
     pub fn secret(mut self, value: impl Into<Vec<u8>>) -> Self {
         self.secrets.push(value.into());
         self
@@ -139,6 +229,12 @@ impl Case {
 
     pub fn no_gcs(mut self) -> Self {
         self.gcs = false;
+        self
+    }
+
+    /// No backend for any of the AWS families.
+    pub fn no_aws(mut self) -> Self {
+        self.aws = false;
         self
     }
 
@@ -243,6 +339,14 @@ pub fn holds(json_type: &str) -> Msg {
     ))
 }
 
+/// `what` is the family's name, `short` its builder method (`aws_kms`, `s3`).
+pub fn no_aws_backend(what: &str, short: &str) -> Msg {
+    exact(format!(
+        "no {what} backend is configured; \
+         add one with Sources::builder().{short}(..), .local(dir) or .aws() (feature `aws`)"
+    ))
+}
+
 /// `what` is the family's name, `short` its builder method (`kms`, `gcs`).
 pub fn no_backend(what: &str, short: &str) -> Msg {
     exact(format!(
@@ -319,9 +423,11 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
     kms.encrypt(KEY, b"");
     kms.encrypt(OTHER_KEY, b"");
     let foreign = MemoryKms::new();
+    let (aws_kms, aws_foreign) = aws_key_services();
     let mut env: BTreeMap<&str, String> = BTreeMap::from([
         ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
         ("STORAGE_BUCKET", BUCKET.to_owned()),
+        ("S3_BUCKET", S3_BUCKET.to_owned()),
     ]);
     for (var, value) in case.env {
         let value = match value {
@@ -333,6 +439,7 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
             V::Sealed(key, plaintext) => b64(&kms.encrypt(key, &plaintext)),
             V::Mangled(plaintext, mangle) => mangle(&kms.encrypt(KEY, &plaintext)),
             V::Foreign(key, plaintext) => b64(&foreign.encrypt(key, &plaintext)),
+            V::AwsSealed(blob) => blob.env_value(&aws_kms, &aws_foreign),
         };
         env.insert(var, value);
     }
@@ -349,6 +456,15 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
     }
     if case.gcs {
         builder = builder.gcs(gcs);
+    }
+    if case.aws {
+        builder = aws_backends(
+            builder,
+            aws_kms,
+            case.s3_objects,
+            case.aws_secrets,
+            case.parameters,
+        );
     }
     if let Some(max) = case.cap {
         builder = builder.max_object_bytes(max);
@@ -401,6 +517,49 @@ pub fn check(rt: &tokio::runtime::Runtime, case: Case) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The rows' AWS key service, and another with keys of its own. Both AWS keys exist in the
+/// first, so a blob of the other is refused for its key, not a miss.
+fn aws_key_services() -> (MemoryAwsKms, MemoryAwsKms) {
+    let aws_kms = MemoryAwsKms::new().with_alias(AWS_ALIAS, AWS_KEY);
+    let _ = (
+        aws_kms.encrypt(AWS_KEY, &[], b""),
+        aws_kms.encrypt(AWS_OTHER_KEY, &[], b""),
+    );
+    (aws_kms, MemoryAwsKms::new())
+}
+
+impl AwsBlob {
+    /// The env value, sealed by the loading AWS key service or the foreign one.
+    fn env_value(self, loading: &MemoryAwsKms, foreign: &MemoryAwsKms) -> String {
+        let service = if self.foreign { foreign } else { loading };
+        (self.encode)(&service.encrypt(self.key, self.context, &self.plaintext))
+    }
+}
+
+/// The AWS backends of a row, seeded with its objects, secrets and parameters (an S3 bucket
+/// exists once it holds an object: `S3_BUCKET` always does).
+fn aws_backends(
+    builder: secrets_runtime::SourcesBuilder,
+    kms: MemoryAwsKms,
+    objects: Vec<(&'static str, &'static str, Vec<u8>)>,
+    secrets: Vec<(&'static str, Vec<u8>)>,
+    parameters: Vec<(&'static str, Vec<u8>)>,
+) -> secrets_runtime::SourcesBuilder {
+    let s3 = MemoryStore::s3().with_object(S3_BUCKET, "seed", "{}");
+    for (bucket, object, bytes) in objects {
+        s3.insert(bucket, object, bytes);
+    }
+    let sm = MemoryAwsSecrets::new();
+    for (id, bytes) in secrets {
+        sm.put(id, bytes);
+    }
+    let ssm = MemoryParameters::new();
+    for (name, bytes) in parameters {
+        ssm.insert(name, bytes);
+    }
+    builder.aws_kms(kms).s3(s3).aws_secrets(sm).parameters(ssm)
 }
 
 /// Runs every row; fails with the list of rows that did not behave.
