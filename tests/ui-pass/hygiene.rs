@@ -26,6 +26,10 @@ mod shadowing {
     mod env {}
     mod kms {}
     mod gcs {}
+    mod aws_kms {}
+    mod s3 {}
+    mod aws_secret {}
+    mod ssm {}
     trait Secrets {}
 
     #[derive(::secrets_runtime::Secrets)]
@@ -34,6 +38,14 @@ mod shadowing {
         user: ::std::string::String,
         #[gcs(object = "o", key = "k")]
         key: ::std::string::String,
+        #[aws_kms(key = "alias/app", context = "app=billing", json_key = "k")]
+        aws_key: ::std::string::String,
+        #[s3(object = "o", key = "k")]
+        s3_key: ::core::option::Option<::std::string::String>,
+        #[aws_secret(id = "prod/db", version_stage = "AWSPREVIOUS")]
+        aws_secret: ::std::string::String,
+        #[ssm(name_env = "PARAMETER")]
+        parameter: ::std::string::String,
     }
 
     #[derive(::secrets_runtime::Secrets)]

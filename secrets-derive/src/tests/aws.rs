@@ -71,8 +71,16 @@ fn the_s3_bucket_env_is_its_own_container_key() {
         }
     };
     let specs = specs(&input);
-    assert!(specs[0].contains("NameRef::Env(\"GCS_CFG\")"), "{}", specs[0]);
-    assert!(specs[1].contains("NameRef::Env(\"S3_CFG\")"), "{}", specs[1]);
+    assert!(
+        specs[0].contains("NameRef::Env(\"GCS_CFG\")"),
+        "{}",
+        specs[0]
+    );
+    assert!(
+        specs[1].contains("NameRef::Env(\"S3_CFG\")"),
+        "{}",
+        specs[1]
+    );
 }
 
 #[test]
