@@ -75,6 +75,8 @@ pub fn base_env(kms: &MemoryKms) -> Vec<(String, String)> {
         ("STORAGE_BUCKET".into(), BUCKET.into()),
     ]
 }
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod child;
 pub mod matrix;
 pub mod oracle;

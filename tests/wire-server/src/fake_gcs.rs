@@ -34,6 +34,9 @@ const LOG_LINES: usize = 40;
 /// How long a stop may take before the supervising shell is killed outright.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The last lines an emulator wrote to stderr.
+pub(crate) type Log = Arc<Mutex<VecDeque<String>>>;
+
 /// Runs the emulator (`$0`, arguments `$@`) so that it dies with the test process.
 ///
 /// `Drop` cannot run when a test binary is killed (a timeout, Ctrl-C) or when a `FakeGcs` sits
@@ -43,7 +46,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The shell itself exits with the emulator, so an emulator that fails at startup is seen.
 /// The watcher reads a copy of stdin (fd 3) because `sh` gives background jobs `/dev/null`
 /// as stdin. (Setting a parent-death signal instead would need `unsafe` `pre_exec`.)
-const SUPERVISOR: &str = r#"exec 3<&0
+pub(crate) const SUPERVISOR: &str = r#"exec 3<&0
 "$0" "$@" </dev/null & pid=$!
 (while read -r line; do :; done <&3; kill "$pid" 2>/dev/null) &
 wait "$pid""#;
@@ -214,7 +217,7 @@ impl Drop for FakeGcs {
 
 /// Stops the emulator through its supervising shell, and reaps the shell so no zombie
 /// outlives the test.
-fn stop(child: &mut Child) {
+pub(crate) fn stop(child: &mut Child) {
     // End of file on the shell's stdin: its watcher kills the emulator, then the shell exits.
     drop(child.stdin.take());
     let deadline = Instant::now() + STOP_TIMEOUT;
@@ -252,17 +255,17 @@ fn binary() -> PathBuf {
 }
 
 /// A loopback port nobody listens on right now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
         .map_or_else(
-            |e| panic!("FakeGcs: cannot bind a loopback port: {e}"),
+            |e| panic!("cannot bind a loopback port for an emulator: {e}"),
             |a| a.port(),
         )
 }
 
 /// Starts the emulator; its stderr is collected (last [`LOG_LINES`] lines) for diagnostics.
-fn spawn(binary: &Path, port: u16, data_dir: &Path) -> (Child, Arc<Mutex<VecDeque<String>>>) {
+fn spawn(binary: &Path, port: u16, data_dir: &Path) -> (Child, Log) {
     let mut data = OsString::from(data_dir.as_os_str());
     if data.is_empty() {
         data.push(".");
@@ -286,6 +289,12 @@ fn spawn(binary: &Path, port: u16, data_dir: &Path) -> (Child, Arc<Mutex<VecDequ
                 binary.display()
             )
         });
+    let log = drain_stderr(&mut child);
+    (child, log)
+}
+
+/// Collects the last [`LOG_LINES`] lines `child` writes to its (piped) stderr, for diagnostics.
+pub(crate) fn drain_stderr(child: &mut Child) -> Log {
     let log = Arc::new(Mutex::new(VecDeque::new()));
     if let Some(stderr) = child.stderr.take() {
         let log = Arc::clone(&log);
@@ -301,7 +310,7 @@ fn spawn(binary: &Path, port: u16, data_dir: &Path) -> (Child, Arc<Mutex<VecDequ
             }
         });
     }
-    (child, log)
+    log
 }
 
 /// Polls until the emulator answers any HTTP request, it exits, or [`READY_TIMEOUT`] passes.
@@ -327,7 +336,7 @@ async fn wait_ready(child: &mut Child, addr: SocketAddr) -> Result<(), Failure> 
     }
 }
 
-fn tail(log: &Mutex<VecDeque<String>>) -> String {
+pub(crate) fn tail(log: &Mutex<VecDeque<String>>) -> String {
     // Give the drain thread a moment to read the last lines of a child that just died.
     std::thread::sleep(Duration::from_millis(50));
     let log = log.lock().unwrap_or_else(PoisonError::into_inner);

@@ -9,16 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{HOST, HeaderMap, HeaderName};
-use hyper::{Method, Request, Response, StatusCode, Uri};
+use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::percent_decode_str;
 
 use crate::fault::Faults;
+use crate::relay;
 use crate::reply::{self, BAD_GATEWAY, Flavor, NOT_FOUND, PERMISSION_DENIED};
 use crate::serve::{self, Listening, Outcome};
 use crate::transcode::{accepts_gzip, transcode};
@@ -43,7 +42,7 @@ pub struct GcsProxy {
 struct State {
     /// `http://host:port`, without a trailing slash.
     upstream: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: relay::Upstream,
     faults: Faults,
     rules: Mutex<Rules>,
     requests: AtomicUsize,
@@ -202,7 +201,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
     // A HEAD reply has no body to put Cloud Storage's JSON in.
     let has_body = request.method() != Method::HEAD;
     let transcodes = is_get && is_media(request.uri()) && !accepts_gzip(request.headers());
-    let mut relayed = match forward(&state, request).await {
+    let mut relayed = match relay::forward(&state.client, &state.upstream, request).await {
         Ok(relayed) => relayed,
         Err(message) => {
             return Outcome::Reply(reply::error(Flavor::Storage, BAD_GATEWAY, &message));
@@ -294,74 +293,6 @@ fn object_of(path: &str) -> Option<(String, String)> {
     Some((decode(bucket)?, decode(object)?))
 }
 
-/// Sends `request` upstream with the body buffered, and buffers the reply: objects in tests
-/// are small, a buffered body gets a plain `content-length` on the way back, and the caller
-/// may rewrite it.
-async fn forward(state: &State, request: Request<Incoming>) -> Result<Response<Bytes>, String> {
-    let (parts, body) = request.into_parts();
-    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let uri: Uri = format!("{}{path_and_query}", state.upstream)
-        .parse()
-        .map_err(|e| format!("bad upstream URL: {e}"))?;
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| format!("reading the request body: {e}"))?
-        .to_bytes();
-    let mut upstream = Request::new(Full::new(body));
-    *upstream.method_mut() = parts.method;
-    *upstream.uri_mut() = uri;
-    *upstream.headers_mut() = end_to_end(parts.headers);
-    // The client sets `host` from the URI: the proxy's own host would be wrong upstream.
-    upstream.headers_mut().remove(HOST);
-
-    let reply = state
-        .client
-        .request(upstream)
-        .await
-        .map_err(|e| format!("upstream {} unreachable: {e}", state.upstream))?;
-    let (parts, body) = reply.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| format!("reading the upstream body: {e}"))?
-        .to_bytes();
-    let mut relayed = Response::new(body);
-    *relayed.status_mut() = parts.status;
-    *relayed.headers_mut() = end_to_end(parts.headers);
-    Ok(relayed)
-}
-
-/// `headers` without the hop-by-hop ones (RFC 9110 §7.6.1), which describe one connection and
-/// must not be relayed; `transfer-encoding` goes too since bodies are re-sent whole.
-fn end_to_end(mut headers: HeaderMap) -> HeaderMap {
-    // Headers named in `connection` are hop-by-hop as well.
-    let named: Vec<HeaderName> = headers
-        .get_all(hyper::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in [
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    ] {
-        headers.remove(name);
-    }
-    headers
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,18 +352,5 @@ mod tests {
         assert!(is_json(br#"{"error":{"code":404}}"#));
         assert!(!is_json(b"Not Found\n"));
         assert!(!is_json(b""));
-    }
-
-    #[test]
-    fn hop_by_hop_headers_are_dropped() {
-        let mut headers = HeaderMap::new();
-        headers.insert("connection", "keep-alive, x-private".parse().unwrap());
-        headers.insert("x-private", "1".parse().unwrap());
-        headers.insert("transfer-encoding", "chunked".parse().unwrap());
-        headers.insert("x-goog-generation", "42".parse().unwrap());
-        headers.insert("x-goog-hash", "crc32c=AAAAAA==".parse().unwrap());
-        let kept = end_to_end(headers);
-        let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
-        assert_eq!(names, ["x-goog-generation", "x-goog-hash"]);
     }
 }

@@ -13,6 +13,10 @@
 //! - [`MetadataServer`]: the GCE metadata server's token endpoint, issuing short-lived tokens
 //!   that a [`KmsServer`] or a [`SecretManagerServer`] can be told to require
 //!   ([`KmsServer::require_tokens`]), and its project-id endpoint.
+//! - [`Moto`]: runs moto's server, the AWS emulator named by `MOTO_SERVER`, for the AWS
+//!   backends (KMS, S3, Secrets Manager, Parameter Store) through the AWS SDK.
+//! - [`AwsProxy`]: a proxy in front of moto that counts each AWS operation's requests and
+//!   injects the denials, throttling and corrupted objects moto cannot produce.
 //!
 //! All but the last speak to the official Google clients (`google-cloud-kms-v1`,
 //! `google-cloud-storage`, `google-cloud-secretmanager-v1`) through
@@ -23,19 +27,24 @@
 
 #![forbid(unsafe_code)]
 
+mod aws_proxy;
 mod fake_gcs;
 mod fault;
 mod gcs_proxy;
 mod kms;
 mod metadata;
+mod moto;
+mod relay;
 mod reply;
 mod secret_manager;
 mod serve;
 mod transcode;
 
+pub use aws_proxy::{AwsProxy, GET_OBJECT};
 pub use fake_gcs::{FAKE_GCS_SERVER, FakeGcs};
 pub use fault::{Fault, Faults};
 pub use gcs_proxy::{GcsProxy, MISSING_BUCKET_MESSAGE};
 pub use kms::KmsServer;
 pub use metadata::{DEFAULT_METADATA_PROJECT, MetadataServer, Rejection, TokenBook};
+pub use moto::{MOTO_SERVER, Moto};
 pub use secret_manager::SecretManagerServer;
