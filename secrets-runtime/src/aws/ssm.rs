@@ -170,31 +170,33 @@ impl<'a> Requested<'a> {
 }
 
 /// For each request, the index of its reply in `found`. Sure matches first (the newest version
-/// for an unselected name); then labels, preferring a reply no sure match took.
+/// for an unselected name); then labels. Among equally good replies, one no other request
+/// took: a server that answers each requested name once (moto does, without selectors) then
+/// gives every request its own reply.
 fn match_replies(requested: &[Requested<'_>], found: &[Parameter]) -> Vec<Option<usize>> {
-    let best = |request: &Requested<'_>, floor: u8| {
-        found
-            .iter()
-            .enumerate()
-            .filter_map(|(at, p)| {
-                request
-                    .score(p)
-                    .filter(|s| *s >= floor)
-                    .map(|s| (s, p.version, at))
-            })
-            .max_by_key(|(score, version, _)| (*score, *version))
-            .map(|(_, _, at)| at)
-    };
-    let mut matched: Vec<Option<usize>> = requested.iter().map(|r| best(r, 2)).collect();
-    for (at, request) in requested.iter().enumerate() {
-        if matched[at].is_some() {
-            continue;
+    let mut matched: Vec<Option<usize>> = vec![None; requested.len()];
+    for sure in [true, false] {
+        for (at, request) in requested.iter().enumerate() {
+            if matched[at].is_some() {
+                continue;
+            }
+            let mut candidates: Vec<(u8, i64, usize)> = found
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| request.score(p).map(|s| (s, p.version, i)))
+                .filter(|(score, _, _)| (*score >= 2) == sure)
+                .collect();
+            // Best first: the highest score, then the newest version.
+            candidates.sort_by_key(|&(score, version, _)| std::cmp::Reverse((score, version)));
+            let Some(&(score, version, first)) = candidates.first() else {
+                continue;
+            };
+            let untaken = candidates
+                .iter()
+                .take_while(|c| (c.0, c.1) == (score, version) || !sure)
+                .find(|c| !matched.contains(&Some(c.2)));
+            matched[at] = Some(untaken.map_or(first, |c| c.2));
         }
-        let candidates: Vec<usize> = (0..found.len())
-            .filter(|&i| request.score(&found[i]) == Some(1))
-            .collect();
-        let untaken = candidates.iter().find(|i| !matched.contains(&Some(**i)));
-        matched[at] = untaken.or(candidates.first()).copied();
     }
     matched
 }
@@ -347,6 +349,45 @@ mod tests {
             matched(&["/app/token:2", "/app/token", "/app/token:live"], &found),
             [Some(2), Some(1), Some(0)]
         );
+    }
+
+    /// moto answers each requested name once, in any order, without selectors: a label and
+    /// the plain name then get replies of their own whatever the order.
+    #[test]
+    fn one_reply_per_requested_name_goes_to_its_own_request_in_any_order() {
+        let arn = "arn:aws:ssm:us-east-1:123456789012:parameter/app/versioned";
+        let names = [
+            "/app/versioned",
+            "/app/versioned:1",
+            "/app/versioned:old",
+            arn,
+        ];
+        let replies = [2, 1, 1, 2];
+        let mut orders = vec![vec![0, 1, 2, 3]];
+        // Every order of the four replies (24).
+        for _ in 0..23 {
+            let mut next = orders.last().unwrap().clone();
+            let i = (0..3).rev().find(|&i| next[i] < next[i + 1]).unwrap();
+            let j = (i + 1..4).rev().find(|&j| next[i] < next[j]).unwrap();
+            next.swap(i, j);
+            next[i + 1..].reverse();
+            orders.push(next);
+        }
+        for order in orders {
+            let found: Vec<Parameter> = order
+                .iter()
+                .map(|&k| param("/app/versioned", replies[k], None))
+                .collect();
+            let versions: Vec<i64> = matched(&names, &found)
+                .iter()
+                .map(|at| found[at.unwrap()].version)
+                .collect();
+            assert_eq!(versions, [2, 1, 1, 2], "{order:?}");
+            let mut distinct = matched(&names, &found);
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 4, "{order:?}");
+        }
     }
 
     fn refusal(code: &str, message: &str, names: &[&str]) -> Vec<BatchReply> {
