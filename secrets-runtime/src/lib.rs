@@ -5,6 +5,8 @@
 #![warn(missing_docs)]
 
 mod aead;
+#[cfg(feature = "aws")]
+pub mod aws;
 mod backend;
 mod backend_aws;
 #[cfg(any(feature = "gcp", feature = "aws"))]
@@ -13,8 +15,6 @@ mod convert;
 mod environment;
 mod error;
 pub mod family;
-#[cfg(feature = "aws")]
-pub mod aws;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 mod json;

@@ -12,6 +12,9 @@
 //!
 //! As Google's clients do, the AWS clients run every request on a runtime this crate keeps
 //! for the life of the process, so `load()` works from any Tokio runtime, any number of times.
+//! What the backends hold of a value (a plaintext, an object's bytes, a secret string, a
+//! parameter) is moved out of the SDK's reply into buffers wiped on drop; the HTTP reply the
+//! SDK parsed it from is the SDK's, and is not.
 //!
 //! Without the `sso` and `credentials-process` features of `aws-config` (off here: a function
 //! never uses them), a profile that logs in through IAM Identity Center or runs a command

@@ -47,7 +47,10 @@ impl Wanted {
             .version_stage
             .as_ref()
             .map(|stage| format!(" (stage {stage})"));
-        let version = self.version_id.as_ref().map(|id| format!(" (version {id})"));
+        let version = self
+            .version_id
+            .as_ref()
+            .map(|id| format!(" (version {id})"));
         format!(
             "secret {}{}{}",
             self.id,
