@@ -10,7 +10,8 @@
 mod common;
 
 use common::aws::{
-    self, BINARY, BUCKET, LARGE_BYTES, S3_PASSWORD, assert_no_aws_secret, no_env, patient,
+    self, BINARY, BUCKET, LARGE_BYTES, PROXY_ENDPOINT, S3_PASSWORD, assert_no_aws_secret, no_env,
+    patient,
 };
 use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
 use secrets_wire_server::GET_OBJECT;
@@ -206,4 +207,27 @@ fn throttled_reads_are_retried() {
         });
     };
     assert_eq!(run.proxy.calls(GET_OBJECT), 3);
+}
+
+/// The SDK's per-service variable alone (`AWS_ENDPOINT_URL_S3`, no global one) reaches the
+/// emulator, and path-style, which the proxy tells by the URL.
+#[test]
+fn the_s3_endpoint_variable_alone_is_enough() {
+    let Some(run) = aws::parent(
+        "the_s3_endpoint_variable_alone_is_enough",
+        |_| {
+            vec![
+                ("AWS_ENDPOINT_URL", None),
+                ("AWS_ENDPOINT_URL_S3", Some(PROXY_ENDPOINT.to_owned())),
+            ]
+        },
+        |_| {},
+    ) else {
+        return aws::child(|_| async {
+            let sources = Sources::builder().aws().retry(patient()).build();
+            let loaded = Both::load_from(&sources).await.unwrap();
+            assert_eq!(loaded.cert, BINARY);
+        });
+    };
+    assert_eq!(run.proxy.calls(GET_OBJECT), 2);
 }

@@ -170,6 +170,10 @@ pub fn sdk_env(endpoint: &str) -> Vec<(&'static str, String)> {
 /// without a value removes that variable.
 pub type ExtraEnv = Vec<(&'static str, Option<String>)>;
 
+/// A value of [`ExtraEnv`] that [`parent`] replaces with the proxy's endpoint, which the
+/// test cannot know when it names its variables.
+pub const PROXY_ENDPOINT: &str = "<the proxy's endpoint>";
+
 /// No variables beyond [`sdk_env`].
 pub fn no_env(_: &Value) -> ExtraEnv {
     Vec::new()
@@ -200,6 +204,11 @@ pub fn parent(
     for (var, value) in env(&world.setup) {
         vars.retain(|(known, _)| *known != var);
         if let Some(value) = value {
+            let value = if value == PROXY_ENDPOINT {
+                proxy.endpoint()
+            } else {
+                value
+            };
             vars.push((var, value));
         }
     }
