@@ -2,7 +2,7 @@
 //! and `encrypt` against the KMS and Secret Manager wire servers, a metadata server and the
 //! Cloud Storage emulator.
 
-#![cfg(feature = "gcp")]
+#![cfg(all(feature = "gcp", feature = "aws"))]
 
 mod common;
 
@@ -23,7 +23,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 async fn example(name: &'static str) -> PathBuf {
     tokio::task::spawn_blocking(move || {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", name, "--features", "gcp"])
+            // The features `scripts/test` turns on, so the build reuses its libraries.
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                name,
+                "--features",
+                "gcp,aws",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
@@ -304,4 +312,49 @@ async fn encrypt_makes_ciphertext_the_loader_decrypts() {
     let made = Made::load_from(&sources).await.unwrap();
     assert_eq!(made.db_pass.expose_secret(), DB_PASS);
     assert!(ciphertext.len() > DB_PASS.len());
+}
+
+/// The Lambda example prints its role's policy from `Config` alone: the README's deploy
+/// section grants exactly this.
+#[tokio::test]
+async fn lambda_prints_the_least_privilege_policy_its_config_needs() {
+    let output = Command::new(example("lambda").await)
+        .args(["--policy", "eu-west-1", "111122223333"])
+        .env_clear()
+        .env("S3_BUCKET", "my-fn-config")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let arn = |kind: &str, rest: &str| format!("arn:aws:{kind}:eu-west-1:111122223333:{rest}");
+    let expected = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DecryptConfig1", "Effect": "Allow", "Action": "kms:Decrypt",
+                "Resource": arn("kms", "key/*"),
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/app"},
+                    "StringEquals": {"kms:EncryptionContext:app": "billing"}
+                }
+            },
+            {
+                "Sid": "ReadS3Objects", "Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::my-fn-config/app1.json"]
+            },
+            {
+                "Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                "Resource": [arn("secretsmanager", "secret:prod/db-??????")]
+            },
+            {
+                "Sid": "BatchReadSecrets", "Effect": "Allow",
+                "Action": "secretsmanager:BatchGetSecretValue", "Resource": "*"
+            },
+            {
+                "Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+                "Resource": [arn("ssm", "parameter/prod/api/token")]
+            }
+        ]
+    });
+    assert_eq!(policy, expected);
 }
