@@ -10,7 +10,7 @@ use crate::backend::SecretBytes;
 use crate::backend_aws::{AwsSecretStore, BatchReply, SecretVersion};
 use crate::environment::NameRule;
 use crate::family::Family;
-use crate::load::{Fetch, Planned, Planner};
+use crate::load::{Fetch, Planned, Planner, said_by_var};
 use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
@@ -74,14 +74,7 @@ impl SecretGet {
     }
 
     fn redact(&self, why: BackendError) -> BackendError {
-        match self.named_by {
-            Some(var) if why.message().contains(&*self.id) => BackendError::new(
-                why.kind(),
-                why.message()
-                    .replace(&*self.id, &format!("named by env {var}")),
-            ),
-            _ => why,
-        }
+        said_by_var(why, &self.id, self.named_by)
     }
 }
 

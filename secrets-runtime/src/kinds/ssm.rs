@@ -10,7 +10,7 @@ use crate::backend::SecretBytes;
 use crate::backend_aws::{AwsParameterStore, BatchReply};
 use crate::environment::NameRule;
 use crate::family::Family;
-use crate::load::{Fetch, Planned, Planner};
+use crate::load::{Fetch, Planned, Planner, said_by_var};
 use crate::manifest::{Holds, ManifestCx, Resource};
 use crate::origin::Origin;
 use crate::spec::{FieldSource, NameRef, Pick};
@@ -63,14 +63,7 @@ pub struct ParameterGet {
 
 impl ParameterGet {
     fn redact(&self, why: BackendError) -> BackendError {
-        match self.named_by {
-            Some(var) if why.message().contains(&*self.name) => BackendError::new(
-                why.kind(),
-                why.message()
-                    .replace(&*self.name, &format!("named by env {var}")),
-            ),
-            _ => why,
-        }
+        said_by_var(why, &self.name, self.named_by)
     }
 }
 

@@ -15,7 +15,7 @@ mod shape;
 
 pub(crate) use plan::Use;
 pub use plan::{Planned, Planner};
-pub(crate) use shape::{Decrypt, Fetch, decode};
+pub(crate) use shape::{Decrypt, Fetch, decode, said_by_var};
 
 use crate::Sources;
 use crate::loaded::Loaded;

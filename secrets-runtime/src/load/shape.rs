@@ -100,6 +100,18 @@ impl Fetch {
     }
 }
 
+/// `why` with `name` replaced by `named by env VAR` when an env var gave the name: the var may
+/// hold a value pasted in the wrong place, which a backend's message would quote.
+pub(crate) fn said_by_var(why: BackendError, name: &str, named_by: Option<&str>) -> BackendError {
+    match named_by {
+        Some(var) if why.message().contains(name) => BackendError::new(
+            why.kind(),
+            why.message().replace(name, &format!("named by env {var}")),
+        ),
+        _ => why,
+    }
+}
+
 /// Base64 with every ASCII whitespace ignored: `base64` wraps at 76 columns and `echo` adds
 /// a newline, and neither should make a deploy fail.
 pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
