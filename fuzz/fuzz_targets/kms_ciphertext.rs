@@ -10,9 +10,6 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use base64::Engine;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::prelude::*;
 use libfuzzer_sys::fuzz_target;
 use secrets_runtime::memory::MemoryKms;
 use secrets_runtime::{ErrorKind, ExposeSecret, SecretString, Secrets, Sources};
@@ -71,13 +68,7 @@ enum KeyEnv {
     Unset,
 }
 
-#[derive(Arbitrary, Debug)]
-enum Var {
-    Unset,
-    /// Whatever the fuzzer writes: whitespace, line breaks, non-base64, pasted plaintext.
-    Text(String),
-    Sealed(Sealed),
-}
+type Var = CipherVar<Sealed>;
 
 /// Real ciphertext of a chosen plaintext.
 #[derive(Arbitrary, Debug)]
@@ -86,43 +77,8 @@ struct Sealed {
     /// Prefix the plaintext with the canary: a secret the error must never show.
     plant: bool,
     plaintext: Vec<u8>,
-    edit: Edit,
+    edit: CipherEdit,
     layout: Layout,
-}
-
-/// A change to the ciphertext bytes.
-#[derive(Arbitrary, Debug)]
-enum Edit {
-    None,
-    Truncate(u16),
-    FlipBit { at: u16, bit: u8 },
-    Append(Vec<u8>),
-    Drop { at: u16, len: u8 },
-}
-
-/// How the base64 text is laid out in the env var.
-#[derive(Arbitrary, Debug)]
-enum Layout {
-    Plain,
-    /// `base64` wraps at 76 columns; any width, `\n` or `\r\n`.
-    Wrapped {
-        width: u8,
-        crlf: bool,
-    },
-    /// Padding stripped.
-    Unpadded,
-    /// Whitespace (or anything) around it, as `echo` and editors add.
-    Around {
-        before: String,
-        after: String,
-    },
-    /// Text inserted in the middle: a copy-paste gone wrong.
-    Insert {
-        at: u16,
-        text: String,
-    },
-    /// URL-safe alphabet instead of the standard one.
-    UrlSafe,
 }
 
 fn kms() -> &'static MemoryKms {
@@ -144,87 +100,18 @@ struct Planned {
 }
 
 fn plan(var: &Var) -> Planned {
-    match var {
-        Var::Unset => Planned {
-            text: None,
-            original: None,
-        },
-        Var::Text(text) => Planned {
-            text: Some(text.clone()),
-            original: None,
-        },
-        Var::Sealed(sealed) => {
-            let key = if sealed.by_other_key { OTHER_KEY } else { KEY };
-            let plaintext = if sealed.plant {
-                planted(&sealed.plaintext)
-            } else {
-                sealed.plaintext.clone()
-            };
-            let ciphertext = kms().encrypt(key, &plaintext);
-            let edited = edit(&ciphertext, &sealed.edit);
-            Planned {
-                text: Some(layout(&edited, &sealed.layout)),
-                original: Some((ciphertext, key, plaintext)),
-            }
-        }
-    }
-}
-
-fn edit(ciphertext: &[u8], edit: &Edit) -> Vec<u8> {
-    let mut bytes = ciphertext.to_vec();
-    match edit {
-        Edit::None => {}
-        Edit::Truncate(len) => bytes.truncate(usize::from(*len)),
-        Edit::FlipBit { at, bit } => {
-            let at = usize::from(*at) % bytes.len();
-            bytes[at] ^= 1 << (bit % 8);
-        }
-        Edit::Append(more) => bytes.extend_from_slice(more),
-        Edit::Drop { at, len } => {
-            let at = usize::from(*at) % bytes.len();
-            let end = (at + usize::from(*len)).min(bytes.len());
-            bytes.drain(at..end);
-        }
-    }
-    bytes
-}
-
-fn layout(bytes: &[u8], layout: &Layout) -> String {
-    let encoded = BASE64_STANDARD.encode(bytes);
-    match layout {
-        Layout::Plain => encoded,
-        Layout::Wrapped { width, crlf } => {
-            let width = usize::from(*width).max(1);
-            let newline = if *crlf { "\r\n" } else { "\n" };
-            let lines: Vec<&str> = encoded
-                .as_bytes()
-                .chunks(width)
-                .map(|chunk| std::str::from_utf8(chunk).expect("base64 is ASCII"))
-                .collect();
-            lines.join(newline) + newline
-        }
-        Layout::Unpadded => encoded.trim_end_matches('=').to_owned(),
-        Layout::Around { before, after } => format!("{before}{encoded}{after}"),
-        Layout::Insert { at, text } => {
-            let at = usize::from(*at) % (encoded.len() + 1);
-            format!("{}{text}{}", &encoded[..at], &encoded[at..])
-        }
-        Layout::UrlSafe => BASE64_URL_SAFE.encode(bytes),
-    }
-}
-
-/// The decoder the README promises: standard alphabet, padding optional, every ASCII
-/// whitespace ignored. `None` when the text is blank.
-fn reference_decode(text: &str) -> Option<Result<Vec<u8>, ()>> {
-    const ENGINE: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    if compact.is_empty() {
-        return None;
-    }
-    Some(ENGINE.decode(compact).map_err(|_| ()))
+    let (text, original) = var.plan(|sealed| {
+        let key = if sealed.by_other_key { OTHER_KEY } else { KEY };
+        let plaintext = if sealed.plant {
+            planted(&sealed.plaintext)
+        } else {
+            sealed.plaintext.clone()
+        };
+        let ciphertext = kms().encrypt(key, &plaintext);
+        let text = sealed.layout.text(&sealed.edit.apply(&ciphertext));
+        (text, (ciphertext, key, plaintext))
+    });
+    Planned { text, original }
 }
 
 /// The outcome of one ciphertext var decrypted with `key` (`None`: the key name is unset),

@@ -44,6 +44,8 @@ use secrets_runtime::{BackendError, ErrorKind, SecretBytes};
 mod aead;
 #[path = "../../tests/berglas/props.rs"]
 mod berglas_props;
+// `open_with` (the bundle's entry) is the runtime's, not the targets'.
+#[allow(dead_code)]
 #[path = "../../secrets-runtime/src/kinds/berglas/envelope.rs"]
 mod envelope;
 #[path = "../../secrets-runtime/src/kinds/berglas/reference.rs"]
@@ -52,6 +54,11 @@ pub use berglas_props::{Edit, check_body, check_envelope, check_reference};
 
 // The oracle lives with the test suite, which runs it on every `cargo test`; the targets
 // share the same file.
+mod ciphertext;
+mod text;
+pub use ciphertext::{CipherEdit, CipherVar, Layout, reference_decode};
+pub use text::Text;
+
 #[path = "../../tests/common/oracle.rs"]
 mod oracle;
 pub use oracle::*;

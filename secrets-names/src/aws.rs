@@ -67,19 +67,8 @@ pub fn check_s3_object_key(key: &str) -> Result<(), String> {
 pub fn check_aws_kms_key(key: &str) -> Result<(), String> {
     const FORMS: &str = "an AWS KMS key is a key id, `alias/NAME`, or the ARN of a key or alias (`arn:aws:kms:REGION:ACCOUNT:key/ID`)";
     if let Some(rest) = key.strip_prefix("arn:") {
-        let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        let [partition, service, region, account, resource] = parts[..] else {
-            return Err(format!("{FORMS}: the ARN has too few parts"));
-        };
-        if !partition.starts_with("aws") || service != "kms" {
-            return Err(format!("{FORMS}: the ARN is not a KMS one"));
-        }
-        if region.is_empty() || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(format!(
-                "{FORMS}: the ARN's region or 12-digit account is wrong"
-            ));
-        }
+        let resource =
+            arn_resource(rest, "kms", "a KMS one").map_err(|why| format!("{FORMS}: {why}"))?;
         return match resource.split_once('/') {
             Some(("key", id)) => key_id(id).map_err(|why| format!("{FORMS}: {why}")),
             Some(("alias", name)) => alias(name).map_err(|why| format!("{FORMS}: {why}")),
@@ -93,6 +82,32 @@ pub fn check_aws_kms_key(key: &str) -> Result<(), String> {
         None => key_id(key),
     }
     .map_err(|why| format!("{FORMS}: {why}"))
+}
+
+/// The resource of `rest`, an ARN after its `arn:`
+/// (`PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`), if it is one of `service`'s, or which part
+/// is wrong. `kind` names the service's ARNs in the message.
+fn arn_resource<'a>(rest: &'a str, service: &str, kind: &str) -> Result<&'a str, String> {
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let [partition, found, region, account, resource] = parts[..] else {
+        return Err("the ARN has too few parts".to_owned());
+    };
+    // `aws`, `aws-cn`, `aws-us-gov`, `aws-iso-b`...
+    let partition_ok = partition == "aws"
+        || partition.strip_prefix("aws-").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        });
+    if !partition_ok || found != service {
+        return Err(format!("the ARN is not {kind}"));
+    }
+    let region_ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !region_ok || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("the ARN's region or 12-digit account is wrong".to_owned());
+    }
+    Ok(resource)
 }
 
 fn key_id(id: &str) -> Result<(), String> {
@@ -127,15 +142,20 @@ fn alias(name: &str) -> Result<(), String> {
 /// # Errors
 /// The rule the id breaks; never the id.
 pub fn check_aws_secret_id(id: &str) -> Result<(), String> {
+    const FORM: &str =
+        "a Secrets Manager secret ARN reads `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`";
     if let Some(rest) = id.strip_prefix("arn:") {
-        let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        return match parts[..] {
-            [partition, "secretsmanager", _, _, resource]
-                if partition.starts_with("aws") && resource.starts_with("secret:") =>
-            {
-                Ok(())
-            }
-            _ => Err("a Secrets Manager secret ARN reads `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`".to_owned()),
+        let resource = arn_resource(rest, "secretsmanager", "a Secrets Manager one")
+            .map_err(|why| format!("{FORM}: {why}"))?;
+        // The name, with the `-AbCdEf` AWS appends or without: the name's characters either way.
+        return match resource.strip_prefix("secret:") {
+            Some(name) => check_aws_secret_id(name).map_err(|why| {
+                format!(
+                    "{FORM}: {}",
+                    why.replace("(character", "(of the name, character")
+                )
+            }),
+            None => Err(format!("{FORM}: the ARN names no `secret:`")),
         };
     }
     if id.is_empty() || id.len() > 512 {
@@ -176,17 +196,17 @@ pub fn check_aws_secret_version(what: &str, text: &str) -> Result<(), String> {
 /// # Errors
 /// The rule the name breaks; never the name.
 pub fn check_ssm_parameter_name(name: &str) -> Result<(), String> {
+    const FORM: &str = "a parameter ARN reads `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`";
     if let Some(rest) = name.strip_prefix("arn:") {
-        let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        return match parts[..] {
-            [partition, "ssm", _, _, resource]
-                if partition.starts_with("aws") && resource.starts_with("parameter/") =>
-            {
-                Ok(())
+        let resource = arn_resource(rest, "ssm", "a Parameter Store one")
+            .map_err(|why| format!("{FORM}: {why}"))?;
+        // `parameter/prod/db` is `/prod/db`, and `parameter/token` is `token`: either way the
+        // name's rules, with a leading `/`, apply to what follows `parameter`.
+        return match resource.strip_prefix("parameter") {
+            Some(name) if name.starts_with('/') => {
+                check_ssm_parameter_name(name).map_err(|why| format!("{FORM}: {why}"))
             }
-            _ => {
-                Err("a parameter ARN reads `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`".to_owned())
-            }
+            _ => Err(format!("{FORM}: the ARN names no `parameter/`")),
         };
     }
     let (path, selector) = match name.split_once(':') {
@@ -321,6 +341,19 @@ mod tests {
         );
         assert!(check_aws_secret_id("").is_err());
         assert!(check_aws_secret_id("arn:aws:ssm:x:y:parameter/a").is_err());
+        // An ARN's name obeys the name's rules; its region and account are checked too.
+        for bad in [
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/d\u{1e}b",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:",
+            "arn:aws:secretsmanager:us east:111122223333:secret:prod/db",
+            "arn:aws:secretsmanager:us-east-1:1111:secret:prod/db",
+        ] {
+            let why = check_aws_secret_id(bad).unwrap_err();
+            assert!(
+                why.starts_with("a Secrets Manager secret ARN reads"),
+                "{why}"
+            );
+        }
         assert_eq!(
             check_aws_secret_version("version stage", "AWSCURRENT"),
             Ok(())
@@ -337,10 +370,25 @@ mod tests {
             "/prod/x:live",
             "/aws/reference/secretsmanager/prod/db",
             "arn:aws:ssm:us-east-1:111122223333:parameter/prod/db",
+            "arn:aws-us-gov:ssm:us-gov-west-1:111122223333:parameter/prod/db:3",
         ] {
             assert_eq!(check_ssm_parameter_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "prod/db", "/aws/x", "ssm-x", "/a b", "/a:", "/a:b c"] {
+        for bad in [
+            "",
+            "prod/db",
+            "/aws/x",
+            "ssm-x",
+            "/a b",
+            "/a:",
+            "/a:b c",
+            // found by fuzz/fuzz_targets/aws_sources.rs: an ARN's name went unchecked
+            "arn:aws:ssm:us-east-1:123456789012:parameter/pro\u{1e}d/api/token",
+            "arn:aws:ssm:us-east-1:123456789012:parameter",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/aws/x",
+            "arn:aws:ssm::123456789012:parameter/prod/db",
+            "arn:aws\0!:ssm:us-east-1:123456789012:parameter/prod/db",
+        ] {
             assert!(check_ssm_parameter_name(bad).is_err(), "{bad}");
         }
     }
