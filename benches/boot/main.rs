@@ -4,13 +4,16 @@
 //! of 1 to 128 secrets in one struct, `Nested`, a parent with two nested structs whose
 //! requests overlap, two structs mixing every source (env, KMS, Cloud Storage, Secret
 //! Manager, files), one of them with berglas references too: those need a second round trip,
-//! and 32 secrets as 32 `#[kms]` fields against the same 32 in one sealed bundle.
+//! 32 secrets as 32 `#[kms]` fields against the same 32 in one sealed bundle, and 32 secrets
+//! over AWS's four sources with AWS's SDK, against moto's server behind a latency proxy.
 //!
-//! `scripts/bench boot` runs it (it installs fake-gcs-server and sets `FAKE_GCS_SERVER`).
+//! `scripts/bench boot` runs it (it installs fake-gcs-server and moto, and sets
+//! `FAKE_GCS_SERVER`, `MOTO_SERVER` and `AWS_PYTHON`).
 //! Options: `--latency-ms L` (default 20), `--iterations I` (default 10).
 
 #![forbid(unsafe_code)]
 
+mod aws;
 mod baseline;
 mod bundle;
 mod configs;
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use base64::prelude::*;
 use secrets_runtime::{Secrets, Sources};
 
+use crate::aws::{AwsBaseline, AwsMixed, AwsWorld};
 use crate::baseline::Baseline;
 use crate::bundle::{Bundle32, Form, Kms32};
 use crate::configs::{
@@ -36,7 +40,7 @@ use crate::wire::Servers;
 
 const KEY: &str = "projects/bench/locations/global/keyRings/bench/cryptoKeys/boot";
 const BUCKET: &str = "bench-secrets";
-const CASES: [Case; 11] = [
+const CASES: [Case; 12] = [
     Case::Flat(1),
     Case::Flat(8),
     Case::Flat(32),
@@ -49,10 +53,11 @@ const CASES: [Case; 11] = [
     Case::Bundle(Form::Envelope { padding: 0 }),
     // Past Cloud KMS's 64 KiB of plaintext, which only the envelope can hold.
     Case::Bundle(Form::Envelope { padding: 96 }),
+    Case::Aws,
 ];
 
 /// One row of the table: a config of `n` secrets in one struct, the nested tree, one of
-/// the mixed structs, 32 `#[kms]` fields, or the same 32 secrets in a bundle.
+/// the mixed structs, 32 `#[kms]` fields, the same 32 secrets in a bundle, or 32 on AWS.
 #[derive(Clone, Copy)]
 enum Case {
     Flat(usize),
@@ -60,6 +65,26 @@ enum Case {
     Mixed { berglas: bool },
     Kms32,
     Bundle(Form),
+    Aws,
+}
+
+/// What the cases run against: Google's servers, and moto behind its proxy.
+struct World {
+    servers: Servers,
+    aws: AwsWorld,
+}
+
+impl World {
+    /// Requests received so far, over every server.
+    fn requests(&self) -> usize {
+        self.servers.requests() + self.aws.requests()
+    }
+}
+
+/// The hand-written code the derive is measured against, for each cloud.
+struct Baselines {
+    google: Baseline,
+    aws: AwsBaseline,
 }
 
 impl Case {
@@ -89,6 +114,10 @@ impl Case {
             Self::Bundle(Form::Envelope { padding }) => {
                 format!("bundle, envelope: the same 32 + {padding} KiB")
             }
+            Self::Aws => format!(
+                "aws: {} (AWS KMS, S3, Secrets Manager, Parameter Store)",
+                aws::fields()
+            ),
         }
     }
 
@@ -104,12 +133,26 @@ impl Case {
             Self::Kms32 => bundle::FIELDS.len(),
             // However many fields read it, and whatever its size.
             Self::Bundle(_) => 1,
+            Self::Aws => aws::floor(),
+        }
+    }
+
+    /// The requests the baseline makes per load: the floor, but for the AWS row's
+    /// one-call-per-secret loop.
+    fn baseline_requests(self) -> usize {
+        match self {
+            Self::Aws => aws::one_by_one(),
+            _ => self.distinct_requests(),
         }
     }
 
     /// The env of the case: its ciphertexts, the key and the bucket (and the rest of a mixed
     /// struct's env).
-    fn env(self, servers: &Servers) -> HashMap<String, String> {
+    fn env(self, world: &World) -> HashMap<String, String> {
+        let servers = &world.servers;
+        if let Self::Aws = self {
+            return world.aws.env.clone();
+        }
         let plaintexts: Vec<(String, Vec<u8>)> = match self {
             Self::Flat(n) => (0..mix(n).0)
                 .map(|i| (format!("CT{i}"), format!("kms-secret-{i}").into_bytes()))
@@ -129,7 +172,7 @@ impl Case {
                 .iter()
                 .map(|var| ((*var).to_owned(), format!("kms-{var}").into_bytes()))
                 .collect(),
-            Self::Kms32 | Self::Bundle(_) => Vec::new(),
+            Self::Kms32 | Self::Bundle(_) | Self::Aws => Vec::new(),
         };
         let mut env: HashMap<String, String> = plaintexts
             .into_iter()
@@ -144,7 +187,7 @@ impl Case {
             Self::Mixed { .. } => env.extend(mixed::env(servers.files.path())),
             Self::Kms32 => env.extend(bundle::kms_env(&servers.kms)),
             Self::Bundle(form) => env.extend(bundle::bundle_env(&servers.kms, form)),
-            Self::Flat(_) | Self::Nested => {}
+            Self::Flat(_) | Self::Nested | Self::Aws => {}
         }
         env
     }
@@ -161,16 +204,19 @@ impl Case {
             Self::Mixed { berglas: true } => load::<MixedBerglas>(sources).await,
             Self::Kms32 => load::<Kms32>(sources).await,
             Self::Bundle(_) => load::<Bundle32>(sources).await,
+            Self::Aws => load::<AwsMixed>(sources).await,
         }
     }
 
-    async fn baseline(self, baseline: &Baseline, env: &HashMap<String, String>) -> usize {
+    async fn baseline(self, baselines: &Baselines, env: &HashMap<String, String>) -> usize {
+        let baseline = &baselines.google;
         match self {
             Self::Flat(n) => baseline.load(n, env).await.len(),
             Self::Nested => baseline.load_nested(env).await.len(),
             Self::Mixed { berglas } => baseline.load_mixed(berglas, env).await.len(),
             Self::Kms32 => baseline.load_kms32(env).await.len(),
             Self::Bundle(_) => baseline.load_bundle(env).await.len(),
+            Self::Aws => baselines.aws.load(env).await.len(),
         }
     }
 }
@@ -208,13 +254,13 @@ async fn servers() -> Servers {
 
 /// Median time and requests per run of `run`, after one run that is not counted (it builds
 /// clients and opens connections, which a function does once per instance).
-async fn measure<F, Fut>(servers: &Servers, iterations: usize, mut run: F) -> (Duration, usize)
+async fn measure<F, Fut>(world: &World, iterations: usize, mut run: F) -> (Duration, usize)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = usize>,
 {
     run().await;
-    let before = servers.requests();
+    let before = world.requests();
     let mut times = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let start = Instant::now();
@@ -225,7 +271,7 @@ where
     times.sort();
     (
         times[times.len() / 2],
-        (servers.requests() - before) / iterations,
+        (world.requests() - before) / iterations,
     )
 }
 
@@ -249,13 +295,20 @@ async fn main() {
     let latency = Duration::from_millis(option("--latency-ms", 20));
     let iterations = usize::try_from(option("--iterations", 10)).unwrap();
     let servers = servers().await;
-    let baseline = Baseline::connect(
-        &servers.kms.endpoint(),
-        &servers.proxy.endpoint(),
-        &servers.sm.endpoint(),
-    )
-    .await;
+    let aws = AwsWorld::start().await;
+    let baselines = Baselines {
+        google: Baseline::connect(
+            &servers.kms.endpoint(),
+            &servers.proxy.endpoint(),
+            &servers.sm.endpoint(),
+        )
+        .await,
+        aws: AwsBaseline::connect(&aws.config),
+    };
     servers.set_latency(latency);
+    aws.proxy.set_latency(latency);
+    let world = World { servers, aws };
+    let servers = &world.servers;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "latency L = {} ms per request, median of {iterations} loads after one warm-up",
@@ -266,17 +319,22 @@ async fn main() {
         "| N secrets | distinct requests | derive: time | derive: × L | derive: requests | baseline: time | baseline: × L | baseline: requests | speed-up |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut aws_timeline = None;
     for case in CASES {
-        let env = case.env(&servers);
+        let env = case.env(&world);
         let sources = Sources::builder()
             .env(env.clone())
             .kms_endpoint(servers.kms.endpoint())
             .storage_endpoint(servers.proxy.endpoint())
             .secret_manager_endpoint(servers.sm.endpoint())
+            .aws_with(world.aws.config.clone())
             .build();
-        let (ours, our_requests) = measure(&servers, iterations, || case.derive(&sources)).await;
+        let (ours, our_requests) = measure(&world, iterations, || case.derive(&sources)).await;
+        if let Case::Aws = case {
+            aws_timeline = Some(world.aws.timeline(our_requests));
+        }
         let (theirs, their_requests) =
-            measure(&servers, iterations, || case.baseline(&baseline, &env)).await;
+            measure(&world, iterations, || case.baseline(&baselines, &env)).await;
         let distinct = case.distinct_requests();
         println!(
             "| {} | {distinct} | {:.1} ms | {:.2} | {our_requests} | {:.1} ms | {:.2} | {their_requests} | {:.1}× |",
@@ -297,9 +355,17 @@ async fn main() {
         );
         assert_eq!(
             their_requests,
-            distinct,
+            case.baseline_requests(),
             "{}: the baseline's requests per load",
             case.label()
+        );
+    }
+    if let Some((spread, served)) = aws_timeline {
+        println!();
+        println!(
+            "aws, the derive's last load: its requests reached the proxy within {:.1} ms of each other; the last reply left the proxy {:.1} ms after the first request arrived",
+            ms(spread),
+            ms(served)
         );
     }
 }

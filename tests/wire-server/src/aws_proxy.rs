@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -40,14 +41,19 @@ struct State {
 
 #[derive(Default)]
 struct Rules {
-    /// Every request, in arrival order: the operation and, for the JSON protocols, the body.
-    seen: Vec<(String, Option<serde_json::Value>)>,
+    /// Every request, in arrival order: the operation, for the JSON protocols the body, and
+    /// when it arrived.
+    seen: Vec<(String, Option<serde_json::Value>, Instant)>,
+    /// When each relayed reply left for the client, in that order.
+    relayed: Vec<Instant>,
     /// Operations answered with an access denial.
     denied: HashSet<String>,
     /// Operations whose next requests are answered with throttling, and how many more.
     throttled: HashMap<String, usize>,
     /// `(bucket, key)` pairs whose object bytes are relayed with a bit flipped.
     corrupted: HashSet<(String, String)>,
+    /// How long every request waits before it is answered or relayed: a round trip to AWS.
+    latency: Duration,
 }
 
 impl State {
@@ -99,7 +105,7 @@ impl AwsProxy {
             .rules()
             .seen
             .iter()
-            .filter(|(seen, _)| seen == operation)
+            .filter(|(seen, ..)| seen == operation)
             .count()
     }
 
@@ -107,7 +113,22 @@ impl AwsProxy {
     #[must_use]
     pub fn operations(&self) -> Vec<String> {
         let rules = self.state.rules();
-        rules.seen.iter().map(|(op, _)| op.clone()).collect()
+        rules.seen.iter().map(|(op, ..)| op.clone()).collect()
+    }
+
+    /// When each request arrived, in arrival order: how far apart a load's requests left
+    /// shows whether they went out at once, whatever the upstream then takes to answer.
+    #[must_use]
+    pub fn arrivals(&self) -> Vec<Instant> {
+        let rules = self.state.rules();
+        rules.seen.iter().map(|(.., at)| *at).collect()
+    }
+
+    /// When each relayed reply (not a denial or throttling the proxy made) left for the
+    /// client, in that order.
+    #[must_use]
+    pub fn relayed(&self) -> Vec<Instant> {
+        self.state.rules().relayed.clone()
     }
 
     /// The JSON bodies of the requests of `operation`, in arrival order (for a request's
@@ -118,8 +139,8 @@ impl AwsProxy {
         rules
             .seen
             .iter()
-            .filter(|(seen, _)| seen == operation)
-            .filter_map(|(_, body)| body.clone())
+            .filter(|(seen, ..)| seen == operation)
+            .filter_map(|(_, body, _)| body.clone())
             .collect()
     }
 
@@ -137,6 +158,12 @@ impl AwsProxy {
             .rules()
             .throttled
             .insert(operation.to_owned(), times);
+    }
+
+    /// Answers (or relays) every request after `latency`, as a region's endpoint does after a
+    /// round trip: what the boot benchmark's AWS row measures the loader against.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.rules().latency = latency;
     }
 
     /// Relays every read of `s3://bucket/key` with one bit of its bytes flipped: same length,
@@ -179,9 +206,17 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
     let object = (operation == GET_OBJECT)
         .then(|| object_of(request.uri().path()))
         .flatten();
+    // Counted on arrival, so that a request still in flight is seen.
+    let latency = {
+        let mut rules = state.rules();
+        rules.seen.push((operation.clone(), body, Instant::now()));
+        rules.latency
+    };
+    if latency > Duration::ZERO {
+        tokio::time::sleep(latency).await;
+    }
     let corrupt = {
         let mut rules = state.rules();
-        rules.seen.push((operation.clone(), body));
         if rules.denied.contains(&operation) {
             return Outcome::Reply(denied(protocol));
         }
@@ -203,6 +238,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Outcome {
         bytes[middle] ^= 0x01;
         *relayed.body_mut() = Bytes::from(bytes);
     }
+    state.rules().relayed.push(Instant::now());
     Outcome::Reply(relayed.map(Full::new))
 }
 
