@@ -6,6 +6,7 @@ use super::{FieldCx, Kind};
 use crate::attr::{self, Attr, Key, Spec};
 use crate::ctxt::{Ctxt, Reported};
 use crate::source::{self, Resolved, Use};
+use crate::typed;
 use crate::value::{EnvName, Text};
 
 pub struct Env;
@@ -50,7 +51,14 @@ impl Kind for Env {
         }
         let keys = parsed.read()?;
         let var = field.var(cx, keys.name.get()?, "#[env(name = \"...\")]")?;
-        let default = keys.default.get()?.map(|default| default.value.0.clone());
+        let default = keys.default.get()?;
+        if let Some(default) = default
+            && let Err(why) = typed::check_default(field.ty, &default.value.0)
+        {
+            // Would fail at run time only when the var is unset: fail now, at the literal.
+            return Err(cx.error_at(default.span, why));
+        }
+        let default = default.map(|default| default.value.0.clone());
         let private = field.private;
         let spec_var = var.tokens(private);
         let spec_default = source::option_str(default.as_deref());
