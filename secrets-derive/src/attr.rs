@@ -2,10 +2,10 @@
 //! keys once, with the slot its value goes into; the slot's type checks the value as it is
 //! parsed, so the error lands on the literal. Rules across keys and fields live elsewhere.
 
-use proc_macro2::{Span, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
-use syn::parse::ParseStream;
+use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Attribute, LitStr, Meta, Token};
 
@@ -84,6 +84,9 @@ pub trait Slot {
         here: Here,
         meta: &ParseNestedMeta,
     ) -> syn::Result<Option<Reported>>;
+    /// Takes `literal` as the key's value, given without the key (`#[env("PORT")]`); a
+    /// duplicate is reported at `at`.
+    fn read_literal(&mut self, cx: &Ctxt, here: Here, at: &dyn ToTokens, literal: &LitStr);
     /// Where the key was given.
     fn given(&self) -> Option<Span>;
     /// The key as written in an example: `name = "..."`, or `nested`.
@@ -97,7 +100,7 @@ impl<T: FromLit> Slot for Attr<T> {
         here: Here,
         meta: &ParseNestedMeta,
     ) -> syn::Result<Option<Reported>> {
-        let Here { kind, key } = here;
+        let key = here.key;
         let fix = self.example(key);
         // `key` alone, or `key(...)`
         if !meta.input.peek(Token![=]) {
@@ -122,22 +125,24 @@ impl<T: FromLit> Slot for Attr<T> {
         }
         // `key = "..."`
         let literal: LitStr = value.parse()?;
+        self.read_literal(cx, here, &meta.path, &literal);
+        Ok(None)
+    }
+
+    fn read_literal(&mut self, cx: &Ctxt, here: Here, at: &dyn ToTokens, literal: &LitStr) {
+        let Here { kind, key } = here;
         if self.given().is_some() {
             // The first value stands; the attribute is still read in full.
-            cx.error_spanned_by(
-                &meta.path,
-                format!("duplicate {kind} attribute `{key}`; keep one"),
-            );
-            return Ok(None);
+            cx.error_spanned_by(at, format!("duplicate {kind} attribute `{key}`; keep one"));
+            return;
         }
         let span = literal.span();
-        *self = match T::from_lit(key, &literal) {
+        *self = match T::from_lit(key, literal) {
             Ok(value) => Self::Valid(Lit { value, span }),
             // The key is known and present, so nothing it leaves out is a guess: the
             // attribute still counts as read (`Attr::get` holds back the value).
-            Err(why) => Self::Invalid(span, cx.error_spanned_by(&literal, why)),
+            Err(why) => Self::Invalid(span, cx.error_spanned_by(literal, why)),
         };
-        Ok(None)
     }
 
     fn given(&self) -> Option<Span> {
@@ -177,6 +182,15 @@ impl Slot for Flag {
         Ok(None)
     }
 
+    fn read_literal(&mut self, cx: &Ctxt, here: Here, _: &dyn ToTokens, literal: &LitStr) {
+        // Never reached: only a key that takes a value is positional.
+        let key = here.key;
+        cx.error_spanned_by(
+            literal,
+            format!("`{key}` takes no value: write `{key}` alone"),
+        );
+    }
+
     fn given(&self) -> Option<Span> {
         self.given
     }
@@ -191,6 +205,11 @@ pub trait Keys {
     /// Every key, in the order messages list them.
     fn names(&self) -> Vec<&'static str>;
     fn slot(&mut self, key: &str) -> Option<&mut dyn Slot>;
+    /// The key a string literal given alone stands for: `name` in `#[env("PORT")]`. `None`
+    /// where a lone literal could mean more than one key.
+    fn positional(&self) -> Option<&'static str> {
+        None
+    }
     /// A hint for a key that is not one of these but belongs somewhere else.
     fn misplaced(&self, _key: &str) -> Option<String> {
         None
@@ -201,11 +220,25 @@ pub trait Keys {
 pub struct Key<K> {
     name: &'static str,
     slot: fn(&mut K) -> &mut dyn Slot,
+    positional: bool,
 }
 
 impl<K> Key<K> {
     pub const fn new(name: &'static str, slot: fn(&mut K) -> &mut dyn Slot) -> Self {
-        Self { name, slot }
+        Self {
+            name,
+            slot,
+            positional: false,
+        }
+    }
+
+    /// A key that may also be given as a lone string literal first: `#[env("PORT")]`.
+    pub const fn positional(name: &'static str, slot: fn(&mut K) -> &mut dyn Slot) -> Self {
+        Self {
+            name,
+            slot,
+            positional: true,
+        }
     }
 }
 
@@ -236,6 +269,11 @@ impl<K> Keys for Table<'_, K> {
     fn slot(&mut self, name: &str) -> Option<&mut dyn Slot> {
         let key = self.spec.keys.iter().find(|key| key.name == name)?;
         Some((key.slot)(self.values))
+    }
+
+    fn positional(&self) -> Option<&'static str> {
+        let key = self.spec.keys.iter().find(|key| key.positional)?;
+        Some(key.name)
     }
 }
 
@@ -309,8 +347,9 @@ pub fn read(cx: &Ctxt, attr: &Attribute, keys: &mut dyn Keys) -> Option<Reported
         // #[kind(...)]
         Meta::List(list) => list,
     };
-    let mut unread = None;
-    let parsed = list.parse_nested_meta(|meta| {
+    let (positional, rest) = split_positional(&list.tokens);
+    let mut unread = positional.and_then(|literal| read_positional(cx, &kind, keys, &literal));
+    let parsed = syn::meta::parser(|meta| {
         let key = meta
             .path
             .get_ident()
@@ -328,12 +367,65 @@ pub fn read(cx: &Ctxt, attr: &Attribute, keys: &mut dyn Keys) -> Option<Reported
             unread = Some(reported);
         }
         Ok(())
-    });
+    })
+    .parse2(rest);
     if let Err(error) = parsed {
         // Syntax the parser could not get past: the keys after it were never read.
         unread = Some(cx.syn_error(error));
     }
     unread
+}
+
+/// A string literal before the keys (`#[env("PORT", default = "80")]`), and the tokens
+/// after it and its comma; no literal when the list starts otherwise.
+fn split_positional(tokens: &TokenStream) -> (Option<LitStr>, TokenStream) {
+    let mut iter = tokens.clone().into_iter().peekable();
+    let literal = match iter.peek() {
+        Some(TokenTree::Literal(literal)) => syn::parse2::<LitStr>(literal.to_token_stream()).ok(),
+        _ => None,
+    };
+    if literal.is_none() {
+        return (None, tokens.clone());
+    }
+    iter.next();
+    if matches!(iter.peek(), Some(TokenTree::Punct(comma)) if comma.as_char() == ',') {
+        iter.next();
+    }
+    (literal, iter.collect())
+}
+
+/// Stores a lone literal in the kind's positional key; where there is none, the literal could
+/// be any of several keys, and the hint shows them with the value written in.
+fn read_positional(
+    cx: &Ctxt,
+    kind: &str,
+    keys: &mut dyn Keys,
+    literal: &LitStr,
+) -> Option<Reported> {
+    if let Some(key) = keys.positional() {
+        let slot = keys.slot(key)?;
+        slot.read_literal(cx, Here { kind, key }, literal, literal);
+        return None;
+    }
+    let value = literal.value();
+    let examples: Vec<String> = keys
+        .names()
+        .into_iter()
+        .filter(|name| {
+            // Only the keys that take a string.
+            let example = keys.slot(name).map(|slot| slot.example(name));
+            example.is_some_and(|example| example.contains('='))
+        })
+        .map(|name| format!("{name} = {value:?}"))
+        .collect();
+    let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
+    Some(cx.error_spanned_by(
+        literal,
+        format!(
+            "a string alone is ambiguous in `#[{kind}(...)]`; name its key: write {}",
+            suggest::one_of(&examples)
+        ),
+    ))
 }
 
 fn unknown(

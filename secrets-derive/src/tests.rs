@@ -4,6 +4,7 @@
 use syn::{DeriveInput, parse_quote};
 
 mod aws;
+mod short_form;
 
 use crate::ast::{Input, Load};
 use crate::ctxt::Ctxt;

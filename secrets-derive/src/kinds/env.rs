@@ -1,4 +1,5 @@
-//! `#[env]` and `#[env(name = "VAR", default = "...")]`: an env var's text, as it is.
+//! `#[env]`, `#[env("VAR")]` and `#[env(name = "VAR", default = "...")]`: an env var's text,
+//! as it is.
 
 use quote::quote;
 
@@ -19,8 +20,10 @@ struct Keys {
 
 const SPEC: Spec<Keys> = Spec {
     keys: &[
-        // #[env(name = "VAR")]: in place of the name derived from the field's
-        Key::new("name", |keys| &mut keys.name),
+        // #[env(name = "VAR")] or #[env("VAR")]: in place of the name derived from the
+        // field's. The only kind with a short form: every other has two keys a lone string
+        // could mean (a name and a JSON `key`).
+        Key::positional("name", |keys| &mut keys.name),
         // #[env(default = "...")]: the text when the var is unset
         Key::new("default", |keys| &mut keys.default),
     ],
