@@ -62,8 +62,15 @@ async fn main() -> ExitCode {
     let config = match Config::load().await {
         Ok(config) => Arc::new(config),
         Err(error) => {
-            // One line per failed field, no values: safe for Cloud Logging.
-            eprintln!("{error}");
+            // One JSON line, which Cloud Logging parses into one entry of severity ERROR with
+            // every failed field (the multi-line `{error}` would be an entry per line). No
+            // values: names, origins and causes only.
+            let entry = serde_json::json!({
+                "severity": "ERROR",
+                "message": format!("{error:#}"),
+                "error": error,
+            });
+            eprintln!("{entry}");
             return ExitCode::FAILURE;
         }
     };

@@ -255,16 +255,31 @@ async fn cloud_run_with_a_broken_config_exits_without_listening() {
     drop(held);
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
+    // One structured entry, as Cloud Logging parses a JSON line: severity, a one-line message,
+    // and the failed fields.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let entry: serde_json::Value = serde_json::from_str(&stderr).expect("a JSON line");
+    assert_eq!(entry["severity"], "ERROR");
+    let message = entry["message"].as_str().unwrap();
     assert!(
-        stderr.starts_with("failed to load Config: 5 fields failed"),
-        "{stderr}"
+        message.starts_with("failed to load Config: 5 fields failed: "),
+        "{message}"
     );
-    for line in [
-        "\n  - api_token (secret manager api-token): env GOOGLE_CLOUD_PROJECT: ",
-        "\n  - tls_key (file $TLS_KEY_FILE): env TLS_KEY_FILE is not set",
+    for part in [
+        "api_token (secret manager api-token): env GOOGLE_CLOUD_PROJECT: ",
+        "tls_key (file $TLS_KEY_FILE): env TLS_KEY_FILE is not set",
     ] {
-        assert!(stderr.contains(line), "{stderr}");
+        assert!(message.contains(part), "{message}");
     }
+    assert_eq!(entry["error"]["struct"], "Config");
+    let fields: Vec<&str> = entry["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields.len(), 5, "{entry}");
+    assert!(fields.contains(&"api_token") && fields.contains(&"tls_key"));
     assert!(
         !stderr.contains("listen"),
         "it tried to listen before its config loaded: {stderr}"

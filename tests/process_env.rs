@@ -9,9 +9,10 @@ use std::process::{Command, Output};
 
 use common::{APP_PASSWORD, BUCKET, DB_PASS, KEY, assert_no_secret, b64};
 use secrets_runtime::local::{self, LocalKms, LocalStore};
-use secrets_runtime::{ExposeSecret, SecretString, Secrets};
+use secrets_runtime::{ExposeSecret, RetryPolicy, SecretString, Secrets, Sources};
 
-/// Set in the child: which case to run.
+/// Set in the child: `load` for `Config::load()`, `builder` for `Sources::builder_from_env`
+/// with a deadline of its own.
 const CHILD: &str = "SECRETS_TEST_CHILD";
 
 #[derive(Secrets)]
@@ -31,7 +32,7 @@ fn main() {
         child();
         return;
     }
-    let cases: [(&str, fn()); 3] = [
+    let cases: [(&str, fn()); 4] = [
         (
             "load_uses_the_local_backend_named_by_the_env",
             local_backend,
@@ -41,6 +42,10 @@ fn main() {
             no_backend,
         ),
         ("load_reports_a_missing_local_bucket", missing_bucket),
+        (
+            "builder_from_env_keeps_the_backends_load_chooses",
+            builder_from_env,
+        ),
     ];
     for (name, case) in cases {
         case();
@@ -55,7 +60,16 @@ fn child() {
         .enable_all()
         .build()
         .unwrap();
-    match runtime.block_on(Config::load()) {
+    let loaded = if std::env::var(CHILD).as_deref() == Ok("builder") {
+        let sources = Sources::builder_from_env()
+            .retry(RetryPolicy::default().with_deadline(std::time::Duration::from_millis(2500)))
+            .build();
+        println!("{sources:?}");
+        runtime.block_on(Config::load_from(&sources))
+    } else {
+        runtime.block_on(Config::load())
+    };
+    match loaded {
         Ok(config) => println!(
             "loaded port={} username={} db_pass_ok={} password_ok={}",
             config.port,
@@ -68,13 +82,17 @@ fn child() {
 }
 
 fn run_child(env: &[(&str, &str)]) -> String {
+    run_child_as("load", env)
+}
+
+fn run_child_as(how: &str, env: &[(&str, &str)]) -> String {
     let Output {
         status,
         stdout,
         stderr,
     } = Command::new(std::env::current_exe().unwrap())
         .env_clear()
-        .env(CHILD, "1")
+        .env(CHILD, how)
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -146,8 +164,11 @@ fn no_backend() {
         "{out}"
     );
     assert!(out.contains(&expected), "{out}");
+    // One cause for both `#[gcs]` fields, said once.
     assert!(
-        out.contains("username (gs://my-bucket/app1#username): "),
+        out.contains(
+            "username (gs://my-bucket/app1#username), password (gs://my-bucket/app1#password): "
+        ),
         "{out}"
     );
 }
@@ -166,8 +187,31 @@ fn missing_bucket() {
     );
     assert!(
         out.contains(
-            "username (gs://other-bucket/app1#username): bucket gs://other-bucket not found"
+            "username (gs://other-bucket/app1#username), password (gs://other-bucket/app1#password): bucket gs://other-bucket not found"
         ),
         "{out}"
+    );
+}
+
+/// The builder starts from `load()`'s choice (here the local backend `SECRETS_LOCAL_DIR`
+/// names) and keeps it while the deadline changes.
+fn builder_from_env() {
+    let (dir, ciphertext) = seeded();
+    let out = run_child_as(
+        "builder",
+        &[
+            (local::DIR_ENV, dir.path().to_str().unwrap()),
+            ("DB_PASS", &ciphertext),
+            ("KMS_CRYPTO_KEY_ID", KEY),
+            ("STORAGE_BUCKET", BUCKET),
+        ],
+    );
+    let mut lines = out.lines();
+    let sources = lines.next().unwrap();
+    assert!(sources.contains("deadline: 2.5s"), "{sources}");
+    // Loaded: only the local backend holds these values.
+    assert_eq!(
+        lines.next(),
+        Some("loaded port=8080 username=my-user db_pass_ok=true password_ok=true")
     );
 }

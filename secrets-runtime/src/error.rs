@@ -6,18 +6,22 @@
 
 use std::fmt;
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 /// What went wrong with one field, in broad classes a caller can branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The source holds nothing for a required field: env var unset, JSON key absent.
+    /// The source holds nothing for a required field: an env var unset, a JSON key, an
+    /// object, a secret, a parameter or a file absent. Absence of any source is this kind.
     Missing,
     /// The source holds something that cannot become the field: bad base64, not UTF-8,
     /// not JSON, not a number, a malformed name read from the environment.
     Invalid,
     /// The key service rejected the ciphertext: wrong key, corrupted or truncated.
     Decrypt,
-    /// The key, bucket or object does not exist (or the caller may not know it does).
+    /// A place that must exist does not (or the caller may not know it does): a key, a
+    /// bucket, a key version. A missing object or secret is absence: [`ErrorKind::Missing`].
     NotFound,
     /// The caller's identity lacks the IAM permission to use the key or read the object.
     PermissionDenied,
@@ -115,8 +119,34 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The failed fields grouped by cause: fields that failed alike (the same kind and
+    /// message, such as an unset bucket var or missing credentials) form one group, said
+    /// once; groups in the order of their first field.
+    fn causes(&self) -> Vec<Vec<&FieldError>> {
+        let mut groups: Vec<Vec<&FieldError>> = Vec::new();
+        for field in &self.fields {
+            let alike = groups
+                .iter_mut()
+                .find(|g| g[0].kind == field.kind && g[0].message == field.message);
+            match alike {
+                Some(group) => group.push(field),
+                None => groups.push(vec![field]),
+            }
+        }
+        groups
+    }
+}
+
+/// `{}`: a header, then a line per cause: `  - field (origin): message`, and for a cause
+/// several fields share, `  - a (origin a), b (origin b): message`.
+///
+/// `{:#}`: the same on one line (causes separated by `; `, line breaks in messages made
+/// spaces), for log collectors that make an entry of each line, as Cloud Logging does with
+/// stderr.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let one_line = f.alternate();
         let n = self.fields.len();
         let plural = if n == 1 { "" } else { "s" };
         write!(
@@ -124,10 +154,55 @@ impl fmt::Display for Error {
             "failed to load {}: {n} field{plural} failed",
             self.target
         )?;
-        for field in &self.fields {
-            write!(f, "\n  - {field}")?;
+        for (i, group) in self.causes().into_iter().enumerate() {
+            let lead = match (one_line, i) {
+                (false, _) => "\n  - ",
+                (true, 0) => ": ",
+                (true, _) => "; ",
+            };
+            f.write_str(lead)?;
+            for (j, field) in group.iter().enumerate() {
+                let sep = if j == 0 { "" } else { ", " };
+                write!(f, "{sep}{} ({})", field.field, field.origin)?;
+            }
+            let message = &group[0].message;
+            if one_line && message.contains(['\n', '\r']) {
+                write!(f, ": {}", message.replace(['\n', '\r'], " "))?;
+            } else {
+                write!(f, ": {message}")?;
+            }
         }
         Ok(())
+    }
+}
+
+/// `{"struct": "Config", "fields": [{"field": "port", "origin": "env PORT", "kind":
+/// "Invalid", "message": "…"}]}`: one structured log entry (`serde_json::to_value(&err)`).
+/// Every field is listed, in declaration order, each with its own cause.
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Error", 2)?;
+        out.serialize_field("struct", self.target)?;
+        out.serialize_field("fields", &self.fields)?;
+        out.end()
+    }
+}
+
+impl Serialize for FieldError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("FieldError", 4)?;
+        out.serialize_field("field", &self.field)?;
+        out.serialize_field("origin", &self.origin)?;
+        out.serialize_field("kind", &self.kind)?;
+        out.serialize_field("message", &self.message)?;
+        out.end()
+    }
+}
+
+/// The variant's name: `"Invalid"`, `"NotFound"`.
+impl Serialize for ErrorKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{self:?}"))
     }
 }
 

@@ -74,6 +74,15 @@ impl LocalKms {
         self.encrypt_with_aad(name, plaintext, &[])
     }
 
+    /// [`encrypt`](Self::encrypt), in base64: what the env var of a `#[kms]` field holds.
+    pub fn encrypt_base64(&self, name: &str, plaintext: &[u8]) -> Result<String, BackendError> {
+        let ciphertext = self.encrypt(name, plaintext)?;
+        Ok(base64::Engine::encode(
+            &base64::prelude::BASE64_STANDARD,
+            ciphertext,
+        ))
+    }
+
     /// Encrypts `plaintext` under the existing key `name`, bound to additional authenticated
     /// data `aad`, which decrypting must then give again.
     pub fn encrypt_with_aad(

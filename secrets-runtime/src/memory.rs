@@ -63,6 +63,23 @@ impl MemoryKms {
         self.encrypt_with_aad(key, plaintext, &[])
     }
 
+    /// [`encrypt`](Self::encrypt), in base64: what the env var of a `#[kms]` field holds, as
+    /// `gcloud kms encrypt ... | base64` prints it, so that a test needs no base64 crate.
+    ///
+    /// ```
+    /// use secrets_runtime::memory::MemoryKms;
+    /// let kms = MemoryKms::new();
+    /// let ciphertext = kms.encrypt_base64("projects/p/locations/global/keyRings/r/cryptoKeys/k", b"s3cr3t");
+    /// assert!(!ciphertext.contains("s3cr3t"));
+    /// ```
+    #[must_use]
+    pub fn encrypt_base64(&self, key: &str, plaintext: &[u8]) -> String {
+        base64::Engine::encode(
+            &base64::prelude::BASE64_STANDARD,
+            self.encrypt(key, plaintext),
+        )
+    }
+
     /// Encrypts `plaintext` under `key` bound to additional authenticated data `aad`, which
     /// decrypting must then give again, creating the key if it is new.
     #[must_use]

@@ -70,20 +70,37 @@ impl Sources {
     /// The process environment, with the backends it selects: the local backend when
     /// `SECRETS_LOCAL_DIR` is set (and not empty), else the cloud clients the crate was built
     /// with: Google's (feature `gcp`) and AWS's (feature `aws`), each built on first use.
+    /// [`Sources::builder_from_env`] finished as is.
     #[must_use]
     pub fn from_env() -> Sources {
+        Self::builder_from_env().build()
+    }
+
+    /// A builder that starts from what [`Sources::from_env`] (and so
+    /// [`Secrets::load`](crate::Secrets::load)) chooses, the process environment and its
+    /// backends, so that a program keeps that choice and changes the rest: the deadline and
+    /// retries, the object size cap, or one family's backend.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use secrets_runtime::{RetryPolicy, Sources};
+    /// let sources = Sources::builder_from_env()
+    ///     .retry(RetryPolicy::default().with_deadline(Duration::from_secs(3)))
+    ///     .build();
+    /// # let _ = sources;
+    /// ```
+    pub fn builder_from_env() -> SourcesBuilder {
         match std::env::var_os(local::DIR_ENV) {
-            Some(dir) if !dir.is_empty() => Self::builder().local(dir).build(),
+            Some(dir) if !dir.is_empty() => Self::builder().local(dir),
             _ => {
                 let builder = Self::builder();
                 #[cfg(feature = "gcp")]
                 let builder = builder.gcp();
                 #[cfg(feature = "aws")]
                 let builder = builder.aws();
-                Sources {
-                    unset: NO_CLOUD_FEATURE,
-                    ..builder.build()
-                }
+                let mut builder = builder;
+                builder.sources.unset = NO_CLOUD_FEATURE;
+                builder
             }
         }
     }
