@@ -137,12 +137,12 @@ async fn what_is_missing_on_disk_is_said_without_a_value() {
             ),
             (
                 "missing_secret",
-                ErrorKind::NotFound,
+                ErrorKind::Missing,
                 "AWS secret prod/none not found"
             ),
             (
                 "missing_parameter",
-                ErrorKind::NotFound,
+                ErrorKind::Missing,
                 "parameter /prod/none not found"
             ),
         ]

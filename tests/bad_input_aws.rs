@@ -248,7 +248,7 @@ fn cases() -> Vec<Case> {
         case::<S3Password>("missing object, required field")
             .at("password", s3("password"))
             .fails(
-                NotFound,
+                Missing,
                 exact(format!("object s3://{S3_BUCKET}/app1.json not found")),
             ),
         case::<S3Elsewhere>("missing bucket")
@@ -307,13 +307,13 @@ fn cases() -> Vec<Case> {
         // #[aws_secret]
         case::<DbPass>("secret missing, required field")
             .at("db_pass", "aws secret prod/db#password")
-            .fails(NotFound, exact("AWS secret prod/db not found")),
+            .fails(Missing, exact("AWS secret prod/db not found")),
         case::<PreviousDbPass>("no version with the stage")
             .at("db_pass", "aws secret prod/db#password")
             .aws_secret("prod/db", r#"{"password":"Zq47-secret"}"#)
             .secret("Zq47-secret")
             .fails(
-                NotFound,
+                Missing,
                 exact("AWS secret prod/db (stage AWSPREVIOUS) not found"),
             ),
         case::<DbPass>("secret not JSON")
@@ -349,7 +349,7 @@ fn cases() -> Vec<Case> {
             .at("db_pass", "aws secret named by env DB_SECRET_ID")
             .env("DB_SECRET_ID", text("prod/gone-Zq52"))
             .fails(
-                NotFound,
+                Missing,
                 exact("AWS secret named by env DB_SECRET_ID not found"),
             ),
         case::<DbPass>("no Secrets Manager backend")
@@ -362,7 +362,7 @@ fn cases() -> Vec<Case> {
         // #[ssm]
         case::<Token>("parameter missing, required field")
             .at("token", "ssm /prod/api/token")
-            .fails(NotFound, exact("parameter /prod/api/token not found")),
+            .fails(Missing, exact("parameter /prod/api/token not found")),
         case::<Port>("parameter not a number")
             .at("port", "ssm /prod/api/port")
             .parameter("/prod/api/port", "eighty")

@@ -95,7 +95,7 @@ fn cases() -> Vec<Case> {
         case::<Legacy>("an object that does not exist")
             .at("legacy", object("absent"))
             .env("LEGACY", reference("absent"))
-            .fails(NotFound, exact(format!("berglas object gs://{BUCKET}/absent not found"))),
+            .fails(Missing, exact(format!("berglas object gs://{BUCKET}/absent not found"))),
         case::<Keyed>("a JSON key the secret lacks")
             .at("legacy", format!("berglas://{BUCKET}/json via env LEGACY#password"))
             .env("LEGACY", reference("json"))

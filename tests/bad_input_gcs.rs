@@ -130,7 +130,7 @@ fn cases() -> Vec<Case> {
         case::<Blob>("missing object, required field")
             .at("blob", format!("gs://{BUCKET}/blob"))
             .fails(
-                NotFound,
+                Missing,
                 exact(format!("object gs://{BUCKET}/blob not found")),
             ),
         case::<Elsewhere>("missing bucket")

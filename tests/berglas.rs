@@ -139,7 +139,7 @@ async fn malformed_references_missing_metadata_and_bad_envelopes_are_named() {
         ),
         (
             "berglas://my-bucket/absent",
-            ErrorKind::NotFound,
+            ErrorKind::Missing,
             "not found",
         ),
     ];

@@ -89,7 +89,7 @@ async fn missing_directory_and_oversized_files_are_named_errors() {
         (field.kind(), field.message().to_owned())
     };
     let (kind, message) = by_field("db_pass");
-    assert_eq!(kind, ErrorKind::NotFound);
+    assert_eq!(kind, ErrorKind::Missing);
     assert!(
         message.contains(&format!("file {missing} not found")),
         "{message}"

@@ -98,12 +98,13 @@ struct Required {
 }
 
 #[tokio::test]
-async fn a_required_secret_that_does_not_exist_is_not_found() {
+async fn a_required_secret_that_does_not_exist_is_missing() {
     let server = server().await;
     let err = Required::load_from(&sources(&server)).await.unwrap_err();
     assert_no_secret("error", &format!("{err} {err:?}"));
     let failed = err.field("missing").unwrap();
-    assert_eq!(failed.kind(), ErrorKind::NotFound, "{failed}");
+    // Absence, as a missing JSON key is.
+    assert_eq!(failed.kind(), ErrorKind::Missing, "{failed}");
     assert_eq!(
         failed.message(),
         "secret projects/app-project/secrets/not-created/versions/latest not found"

@@ -119,7 +119,7 @@ async fn reads_each_object_once_through_the_official_client() {
 }
 
 #[tokio::test]
-async fn a_missing_object_is_not_found() {
+async fn a_missing_object_is_absence() {
     let (_dir, _gcs, proxy) = servers(&[]).await;
     let err = Missing::load_from(&through(&proxy))
         .await
@@ -128,7 +128,7 @@ async fn a_missing_object_is_not_found() {
     let nope = err.field("nope").unwrap();
     assert_eq!(
         (nope.kind(), nope.origin()),
-        (ErrorKind::NotFound, "gs://my-bucket/nope#k")
+        (ErrorKind::Missing, "gs://my-bucket/nope#k")
     );
     assert_eq!(nope.message(), "object gs://my-bucket/nope not found");
 }

@@ -501,7 +501,7 @@ impl Ciphertext {
 
 /// What an object holds for `#[gcs]`: absent (the bucket exists), over the cap, or bytes.
 fn object_raw(inputs: &Inputs, object: Option<&Vec<u8>>) -> Result<Vec<u8>, Raw> {
-    let bytes = object.ok_or(Raw::Absent(ErrorKind::NotFound))?;
+    let bytes = object.ok_or(Raw::Absent(ErrorKind::Missing))?;
     match inputs.cap {
         Some(cap) if bytes.len() > cap => Err(Raw::Fail(TOO_LARGE)),
         _ => Ok(bytes.clone()),

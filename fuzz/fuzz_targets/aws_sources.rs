@@ -294,12 +294,12 @@ fuzz_target!(|input: Input| {
     let secret_json = format!(r#"{{"password":"{PASSWORD}"}}"#);
     let secret_raw = |key: Option<&str>| match secret {
         Ok(SECRET) => Raw::Bytes(key.map_or(secret_json.as_str(), |_| PASSWORD).into()),
-        Ok(_) => Raw::Absent(ErrorKind::NotFound),
+        Ok(_) => Raw::Absent(ErrorKind::Missing),
         Err(ref raw) => raw.clone(),
     };
     let parameter_raw = match parameter {
         Ok(PARAMETER) => Raw::Bytes(TOKEN.into()),
-        Ok(_) => Raw::Absent(ErrorKind::NotFound),
+        Ok(_) => Raw::Absent(ErrorKind::Missing),
         Err(raw) => raw,
     };
     let s3_raw = match bucket {

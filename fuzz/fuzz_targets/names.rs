@@ -244,7 +244,7 @@ fuzz_target!(|input: Input| {
                 .to_vec(),
             ),
             // The bucket exists; the object does not.
-            Ok(_) => Raw::Absent(ErrorKind::NotFound),
+            Ok(_) => Raw::Absent(ErrorKind::Missing),
             Err(kinds) => Raw::Fail(kinds),
         }
     };
@@ -252,7 +252,7 @@ fuzz_target!(|input: Input| {
     let expect_username = app1("username").text();
     let expect_cert = match bucket_name(text("CERT_BUCKET")) {
         Ok(CERT_BUCKET) => Raw::Bytes(CERT.to_vec()),
-        Ok(_) => Raw::Absent(ErrorKind::NotFound),
+        Ok(_) => Raw::Absent(ErrorKind::Missing),
         Err(kinds) => Raw::Fail(kinds),
     }
     .optional(Raw::bytes);

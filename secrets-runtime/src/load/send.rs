@@ -99,9 +99,10 @@ impl<F: Family> AnyBatch for Batch<F> {
         })
     }
 
+    // Absence, as a missing JSON key is: `Missing` for a required field, whichever source.
     fn not_found(&self, index: usize) -> BackendError {
         BackendError::new(
-            crate::ErrorKind::NotFound,
+            crate::ErrorKind::Missing,
             format!("{} not found", self.requests[index]),
         )
     }
