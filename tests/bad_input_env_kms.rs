@@ -63,6 +63,9 @@ struct Signing {
     signing_key: Vec<u8>,
 }
 
+/// How a base64 text whose last character leaves bits over is said.
+const LEFT_OVER: &str = "env DB_PASS is not base64 ciphertext (its last character leaves bits over, which base64 never does: it was cut short, or is not base64 at all";
+
 #[allow(clippy::too_many_lines)] // the table
 fn cases() -> Vec<Case> {
     use ErrorKind::{Decrypt, Invalid, Missing, NotFound, Unconfigured};
@@ -128,7 +131,10 @@ fn cases() -> Vec<Case> {
             .env("DB_PASS", text("QUJDREVGR"))
             .fails(
                 Invalid,
-                exact("env DB_PASS is not base64 ciphertext (its length is not that of base64)"),
+                exact(
+                    "env DB_PASS is not base64 ciphertext (its length cannot be base64's: it was \
+                     cut short, or is not base64 at all, such as a value pasted unencrypted)",
+                ),
             ),
         case::<DbPass>("base64 with too much padding")
             .at("db_pass", kms("DB_PASS"))
@@ -137,7 +143,13 @@ fn cases() -> Vec<Case> {
         case::<DbPass>("base64 with a non-canonical last symbol")
             .at("db_pass", kms("DB_PASS"))
             .env("DB_PASS", text("QUJDRB"))
-            .fails(Invalid, bad_char(1, 6)),
+            .fails(Invalid, prefix(LEFT_OVER)),
+        // Every character is base64's: the length is what is wrong, not a position.
+        case::<DbPass>("a password pasted unencrypted, base64 characters only")
+            .at("db_pass", kms("DB_PASS"))
+            .env("DB_PASS", text("hunter2"))
+            .secret("hunter2")
+            .fails(Invalid, prefix(LEFT_OVER)),
         case::<DbPass>("base64 of the URL-safe alphabet")
             .at("db_pass", kms("DB_PASS"))
             // 600 bytes: the chance that no `-` or `_` shows up is under 1e-11.

@@ -134,16 +134,21 @@ pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
     }
     BASE64.decode(&compact).map_err(|err| {
         // The decoder's own message quotes the offending byte; if someone pasted plaintext
-        // here, that byte is part of the secret, so only its position is reported.
+        // here, that byte is part of the secret, so only its position is reported. A text
+        // of base64 characters only (`hunter2`) is wrong by its length, which is said in
+        // words: a position would point at a character that is not wrong. Never the length
+        // itself, which would tell a pasted password's.
         let at = match err {
-            base64::DecodeError::InvalidByte(offset, _)
-            | base64::DecodeError::InvalidLastSymbol(offset, _) => {
+            base64::DecodeError::InvalidByte(offset, _) => {
                 let (line, column) = position(text, offset);
                 format!(" (bad character at line {line} column {column})")
             }
             base64::DecodeError::InvalidLength(_) => {
-                " (its length is not that of base64)".to_owned()
+                format!(" (its length cannot be base64's: {CUT_OR_PLAIN})")
             }
+            base64::DecodeError::InvalidLastSymbol(..) => format!(
+                " (its last character leaves bits over, which base64 never does: {CUT_OR_PLAIN})"
+            ),
             base64::DecodeError::InvalidPadding => " (bad padding)".to_owned(),
         };
         BackendError::new(
@@ -152,6 +157,10 @@ pub(crate) fn decode(var: &str, text: &str) -> Result<Vec<u8>, BackendError> {
         )
     })
 }
+
+/// What a base64 text of the wrong length has been, in practice.
+const CUT_OR_PLAIN: &str =
+    "it was cut short, or is not base64 at all, such as a value pasted unencrypted";
 
 /// Line and column (1-based, in characters) in `text` of the character that holds byte
 /// `offset` of its non-whitespace text: where a person looking at the wrapped value finds it.
@@ -209,6 +218,31 @@ mod tests {
         assert_eq!(
             decode("DB_PASS", "Zürich1!\n").unwrap_err().message(),
             "env DB_PASS is not base64 ciphertext (bad character at line 1 column 8)"
+        );
+    }
+
+    #[test]
+    fn a_text_of_base64_characters_only_is_wrong_by_its_length() {
+        // Every character is base64's: no position would point at what is wrong.
+        for pasted in ["hunter2", "hunter2hunter", "QUJDRB"] {
+            let message = decode("DB_PASS", pasted).unwrap_err().message().to_owned();
+            assert!(!message.contains("bad character"), "{message}");
+            assert!(
+                message.contains("cut short, or is not base64 at all"),
+                "{message}"
+            );
+            assert!(!message.contains(pasted), "{message}");
+        }
+        assert_eq!(
+            decode("DB_PASS", "hunter2").unwrap_err().message(),
+            "env DB_PASS is not base64 ciphertext (its last character leaves bits over, which \
+             base64 never does: it was cut short, or is not base64 at all, such as a value \
+             pasted unencrypted)"
+        );
+        assert_eq!(
+            decode("DB_PASS", "QUJDREVGR").unwrap_err().message(),
+            "env DB_PASS is not base64 ciphertext (its length cannot be base64's: it was cut \
+             short, or is not base64 at all, such as a value pasted unencrypted)"
         );
     }
 }
