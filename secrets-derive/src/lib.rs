@@ -61,14 +61,15 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// Rules every attribute follows:
 ///
-/// - **Derived env var**: the field's name upper-cased (`db_pass`: `DB_PASS`), after the
-///   struct's `#[secrets(prefix)]` and the prefixes of the nested fields that lead to it.
-///   A name given explicitly (`name`, `env` or any `*_env` key, on the field or the struct)
-///   is used as written, with no prefix.
-/// - **Values** are string literals (`raw` and `nested` are flags). Each key is given at most
-///   once; `x` and `x_env` are alternatives, and giving both is an error. Names (env vars,
-///   keys, buckets, objects, secrets, versions, paths) are checked by their service's rules at
-///   compile time when literal, and by the same rules at boot when read from env.
+/// - **Derived env var**: the field's name upper-cased (`db_pass`: `DB_PASS`), after its
+///   struct's `#[secrets(prefix)]`, after the `prefix` of each nested field that leads to
+///   that struct, outermost first (`PRIMARY_` + `DB_` + `HOST`). A name given explicitly
+///   (`name`, `env` or any `*_env` key, on the field or the struct) is used as written.
+/// - **Values** are string literals (`raw` and `nested` are flags), given as `key = "..."`
+///   (only `#[env]` takes its `name` alone). Each key is given at most once; `x` and `x_env`
+///   are alternatives, and giving both is an error. Names (env vars, keys, buckets, objects,
+///   secrets, versions, paths) are checked by their service's rules at compile time when
+///   literal, and by the same rules at boot when read from env.
 /// - **JSON key** (`key`, or `json_key` where `key` names the encryption key): the value is a
 ///   JSON object and the field takes that key's string, number or boolean. Without it the
 ///   field takes the whole value. Fields reading the same value share one request.
@@ -81,8 +82,11 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// | key | what it gives | without it |
 /// |---|---|---|
-/// | `name = "VAR"` | the env var | the derived name |
+/// | `name = "VAR"`, or `"VAR"` first: `#[env("PORT")]` | the env var | the derived name |
 /// | `default = "TEXT"` | the text used when the var is unset | unset is absence; not allowed on an `Option` |
+///
+/// A `default` for an integer, float, `bool`, `char`, `String`, `IpAddr`, `Ipv4Addr`,
+/// `Ipv6Addr` or `SocketAddr` field is parsed at compile time; other types parse it at boot.
 ///
 /// ## `#[kms]`
 ///
@@ -210,17 +214,19 @@ use syn::{DeriveInput, parse_macro_input};
 /// | key | what it gives | without it |
 /// |---|---|---|
 /// | `nested` | the field's type derives `Secrets` and loads in the same load, its requests in the same batch | a field with a source attribute |
-/// | `prefix = "DB_"` | put before the nested struct's derived env var names, and its own prefix | no prefix |
+/// | `prefix = "DB_"` | put before the nested struct's derived env var names, before its own prefix | no prefix |
 ///
-/// A failed nested field is named by its path (`db.password`). There is no `flatten`:
-/// `nested` without `prefix` reads the nested struct's env vars unchanged.
+/// The outer struct's own `prefix` does not reach into a nested struct: `nested` without
+/// `prefix` reads the nested struct's env vars unchanged. A failed nested field is named by
+/// its path (`db.password`). There is no `flatten` key.
 ///
 /// # Compile errors
 ///
-/// Unknown keys (with the nearest one suggested), duplicate keys, two sources or none on a
-/// field, a missing required key, names that break their service's rules, `default` on an
-/// `Option`, two fields reading one env var in conflicting ways, enums, unions, tuple
-/// structs and generic structs: all reported in one compile, each on its attribute.
+/// Unknown keys (with the nearest one suggested), duplicate keys, a lone string on an
+/// attribute other than `#[env]`, two sources or none on a field, a missing required key,
+/// names that break their service's rules, `default` on an `Option` or one that does not
+/// parse, two fields reading one env var in conflicting ways, enums, unions, tuple structs
+/// and generic structs: all reported in one compile, each on its attribute.
 // `attributes(...)` lists every kind of `kinds::KINDS`, and `secrets`: a unit test compares them.
 #[proc_macro_derive(
     Secrets,

@@ -92,6 +92,7 @@ fn check_region(config: &SdkConfig) -> Result<(), BackendError> {
 type LoadConfig =
     Arc<dyn Fn() -> BoxFuture<'static, Result<SdkConfig, BackendError>> + Send + Sync>;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 impl SourcesBuilder {
     /// The AWS SDK's clients for `#[aws_kms]`, `#[s3]`, `#[aws_secret]` and `#[ssm]` fields,
     /// built when a load first needs one, from one configuration loaded then by the SDK's

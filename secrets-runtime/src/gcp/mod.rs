@@ -85,6 +85,7 @@ fn override_from_env(
     })
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "gcp")))]
 impl SourcesBuilder {
     /// Google's clients for `#[kms]`, `#[gcs]` and `#[secret_manager]` fields, each built when
     /// a load first needs it, with endpoints from `SECRETS_KMS_ENDPOINT` and

@@ -14,15 +14,15 @@ use super::Name;
 use crate::environment::NameRule;
 use crate::kinds::secret_manager::{PROJECT, SECRET_NAME};
 
-/// Where [`Manifest::gcloud`] looks up the names env vars hold: the process environment
-/// ([`ProcessEnv`]), or a given one (`[("KMS_CRYPTO_KEY_ID", "projects/..")]`, a `HashMap`, a
-/// `Vec` of pairs). An empty value counts as unset, as it does in a load.
+/// Where [`Manifest::gcloud`](crate::Manifest::gcloud) looks up the names env vars hold: the
+/// process environment ([`ProcessEnv`]), or a given one (`[("KMS_CRYPTO_KEY_ID", "projects/..")]`,
+/// a `HashMap`, a `Vec` of pairs). An empty value counts as unset, as it does in a load.
 pub trait Lookup {
     /// The value of env var `name`, or `None` when it is unset.
     fn get(&self, name: &str) -> Option<String>;
 }
 
-/// The process environment, for [`Manifest::gcloud`].
+/// The process environment, for [`Manifest::gcloud`](crate::Manifest::gcloud).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
 
