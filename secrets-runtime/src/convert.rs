@@ -13,6 +13,7 @@ use zeroize::Zeroize;
 use crate::backend::SecretBytes;
 
 pub(crate) mod buffer;
+pub(crate) mod list;
 use buffer::into_exact;
 
 /// A field type that `#[derive(Secrets)]` can load.

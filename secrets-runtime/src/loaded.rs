@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::backend::SecretBytes;
-use crate::convert::FromSecret;
+use crate::convert::{ConvertError, FromSecret, list};
 use crate::origin::Origin;
 use crate::{BackendError, Error, ErrorKind, FieldError, Secrets};
 
@@ -56,6 +56,32 @@ impl Loaded {
 
     /// The next field as a `T`, or `None` with its failure recorded.
     pub fn take<T: FromSecret<M>, M>(&mut self) -> Option<T> {
+        self.take_with(T::from_secret, T::when_absent)
+    }
+
+    /// The next field as a list of `T`, its value split on `separator` (`split = ","`).
+    pub fn take_list<T: FromSecret<M>, M>(&mut self, separator: &str) -> Option<Vec<T>> {
+        self.take_with(|bytes| list::split(bytes, separator), || None)
+    }
+
+    /// The same for an `Option<Vec<T>>`: `None` when the source holds nothing.
+    pub fn take_optional_list<T: FromSecret<M>, M>(
+        &mut self,
+        separator: &str,
+    ) -> Option<Option<Vec<T>>> {
+        self.take_with(
+            |bytes| list::split(bytes, separator).map(Some),
+            || Some(None),
+        )
+    }
+
+    /// The next field converted by `convert`, or `when_absent` when its source holds
+    /// nothing; `None` with its failure recorded.
+    fn take_with<T>(
+        &mut self,
+        convert: impl FnOnce(SecretBytes) -> Result<T, ConvertError>,
+        when_absent: impl FnOnce() -> Option<T>,
+    ) -> Option<T> {
         let Settled {
             name,
             path,
@@ -63,11 +89,11 @@ impl Loaded {
             slot,
         } = self.fields.next()?;
         let failure = match slot {
-            Slot::Value(bytes) => match T::from_secret(bytes) {
+            Slot::Value(bytes) => match convert(bytes) {
                 Ok(value) => return Some(value),
                 Err(why) => BackendError::new(ErrorKind::Invalid, why.message()),
             },
-            Slot::Absent(why) => match T::when_absent() {
+            Slot::Absent(why) => match when_absent() {
                 Some(value) => return Some(value),
                 None => why,
             },
