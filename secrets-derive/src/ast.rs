@@ -11,6 +11,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, Ident, Type};
 use crate::container::Container;
 use crate::ctxt::{Ctxt, Reported};
 use crate::kinds::{self, FieldCx, KINDS};
+use crate::list::{self, List, Split};
 use crate::nested::{self, TypeCheck};
 use crate::source::Resolved;
 
@@ -27,6 +28,8 @@ pub struct Field<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
     pub load: Load,
+    /// `split = "..."`: the value is a list of items.
+    pub list: Option<List<'a>>,
 }
 
 pub enum Load {
@@ -68,11 +71,17 @@ impl<'a> Input<'a> {
             // Named fields always have a name.
             let Some(ident) = &field.ident else { continue };
             let nesting = nested::parse(cx, &field.attrs);
-            let (ty, attrs) = (&field.ty, &field.attrs);
-            input.types.push(FieldType {
-                ty,
-                check: nesting.check,
-            });
+            let ty = &field.ty;
+            let (attrs, split) = list::strip(cx, &field.attrs, ty);
+            let (checked, check, list) = match split {
+                Split::None => (ty, nesting.check, None),
+                // What converts is the item: `Vec<T>` is no `FromSecret` itself.
+                Split::List(list) => (list.item, TypeCheck::Value, Some(list)),
+                // A wrong `split` may have meant a list: checking the whole type is a guess.
+                Split::Invalid(_) => (ty, TypeCheck::Neither, None),
+            };
+            input.types.push(FieldType { ty: checked, check });
+            let attrs = &attrs;
             let cx_field = |attr| FieldCx {
                 ident,
                 ty,
@@ -81,7 +90,12 @@ impl<'a> Input<'a> {
                 private: &private,
             };
             if let Ok(load) = load(cx, ident, attrs, nesting.prefix, cx_field) {
-                input.fields.push(Field { ident, ty, load });
+                input.fields.push(Field {
+                    ident,
+                    ty,
+                    load,
+                    list,
+                });
             }
         }
         input

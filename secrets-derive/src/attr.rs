@@ -263,7 +263,11 @@ struct Table<'a, K: 'static> {
 
 impl<K> Keys for Table<'_, K> {
     fn names(&self) -> Vec<&'static str> {
-        self.spec.keys.iter().map(|key| key.name).collect()
+        let mut names: Vec<_> = self.spec.keys.iter().map(|key| key.name).collect();
+        // Every kind takes `split`, which `list` reads before the kind sees the attribute:
+        // named here only so that a misspelled key is told about it.
+        names.push("split");
+        names
     }
 
     fn slot(&mut self, name: &str) -> Option<&mut dyn Slot> {

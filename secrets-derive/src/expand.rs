@@ -37,9 +37,24 @@ fn expand(input: &Input) -> TokenStream {
         // The call is spanned on the type, so an unsupported type is reported on the user's
         // field. The locals are not: a span carries the hygiene of its tokens, and a type
         // passed into a `macro_rules!` as `tt` would not see `__loaded`.
-        let take = match field.load {
-            Load::Source(_) => quote_spanned!(ty.span()=> #private::Loaded::take::<#ty, _>),
-            Load::Nested { .. } => quote_spanned!(ty.span()=> #private::Loaded::nested::<#ty>),
+        let take = match (&field.load, &field.list) {
+            (Load::Source(_), None) => {
+                quote_spanned!(ty.span()=> #private::Loaded::take::<#ty, _>)
+            }
+            (Load::Source(_), Some(list)) => {
+                // Spanned on the item type, which is what must convert.
+                let item = list.item;
+                let take = if list.optional {
+                    quote_spanned!(item.span()=> #private::Loaded::take_optional_list::<#item, _>)
+                } else {
+                    quote_spanned!(item.span()=> #private::Loaded::take_list::<#item, _>)
+                };
+                let separator = &list.separator;
+                return quote!(let #var = #take(__loaded, #separator););
+            }
+            (Load::Nested { .. }, _) => {
+                quote_spanned!(ty.span()=> #private::Loaded::nested::<#ty>)
+            }
         };
         quote!(let #var = #take(__loaded);)
     });

@@ -17,6 +17,7 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod kinds;
+mod list;
 mod nested;
 mod source;
 mod suggest;

@@ -4,6 +4,7 @@
 use syn::{DeriveInput, parse_quote};
 
 mod aws;
+mod lists;
 mod short_form;
 
 use crate::ast::{Input, Load};
@@ -183,7 +184,7 @@ fn every_error_of_one_struct_is_reported() {
     assert_eq!(
         errors(&input),
         [
-            "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
+            "unknown env attribute `nmae`; did you mean `name`? expected `name`, `default` or `split`",
             "`#[gcs]` needs the object: `#[gcs(object = \"...\")]`",
             "field `c` has no source; add `#[env]`, `#[kms]`, `#[gcs(object = \"...\")]`, `#[secret_manager(secret = \"...\")]`, `#[file(path = \"...\")]`, `#[berglas]`, `#[bundle]`, `#[aws_kms]`, `#[s3(object = \"...\")]`, `#[aws_secret(id = \"...\")]` or `#[ssm(name = \"...\")]`, or `#[secrets(nested)]` for a struct that derives `Secrets`",
             "KMS key name `projects/p/keyRings/r` is not of the form `projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY`",
@@ -355,9 +356,9 @@ fn a_misspelled_key_is_not_also_reported_missing() {
     assert_eq!(
         errors(&input),
         [
-            "unknown gcs attribute `objct`; did you mean `object`? expected `object`, `key`, `bucket` or `bucket_env`",
-            "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
-            "unknown env attribute `nmae`; did you mean `name`? expected `name` or `default`",
+            "unknown gcs attribute `objct`; did you mean `object`? expected `object`, `key`, `bucket`, `bucket_env` or `split`",
+            "unknown env attribute `nmae`; did you mean `name`? expected `name`, `default` or `split`",
+            "unknown env attribute `nmae`; did you mean `name`? expected `name`, `default` or `split`",
             "`name` takes a value: `name = \"...\"`",
             "`default` is not allowed on an `Option` field: an unset env var loads as `None`; drop `default` or the `Option`",
             "unknown secrets attribute `nestd`; did you mean `nested`? expected `nested` or `prefix`",

@@ -140,7 +140,7 @@ fn what_the_aws_kinds_need_and_what_excludes_what() {
             "`id` and `id_env` both name the secret; keep one of them",
             "`version_stage` and `version_id` both name the version; keep one of them",
             "`name` and `name_env` both name the parameter; keep one of them",
-            "unknown aws_kms attribute `kye`; did you mean `key`? expected `env`, `key`, `context` or `json_key`",
+            "unknown aws_kms attribute `kye`; did you mean `key`? expected `env`, `key`, `context`, `json_key` or `split`",
         ]
     );
 }
