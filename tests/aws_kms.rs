@@ -321,6 +321,12 @@ fn no_credentials_is_unconfigured_with_a_hint() {
                     .contains("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
                 "{failed}"
             );
+            assert!(
+                failed
+                    .message()
+                    .ends_with("; or set SECRETS_LOCAL_DIR to use the local backend"),
+                "{failed}"
+            );
         });
     };
     assert_eq!(run.proxy.calls("Decrypt"), 0);

@@ -149,7 +149,7 @@ fn no_backend() {
             .concat(),
         ),
         format!(
-            "db_pass (kms {KEY} via env DB_PASS): cannot build the Cloud KMS client: could not create default credentials ("
+            "db_pass (kms {KEY} via env DB_PASS): cannot build the Cloud KMS client: could not find or open the credentials file /nonexistent/key.json."
         ),
     );
     #[cfg(not(feature = "gcp"))]

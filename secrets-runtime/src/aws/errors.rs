@@ -223,7 +223,7 @@ fn credentials_error(err: &(dyn StdError + 'static), what: &str) -> Option<Backe
         CredentialsError::CredentialsNotLoaded(_) => BackendError::new(
             ErrorKind::Unconfigured,
             format!(
-                "no AWS credentials for {what}: the SDK's default chain found none ({cause}); Lambda, ECS and EKS give the function its role's credentials, elsewhere set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+                "no AWS credentials for {what}: the SDK's default chain found none ({cause}); Lambda, ECS and EKS give the function its role's credentials, elsewhere set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; or set SECRETS_LOCAL_DIR to use the local backend"
             ),
         ),
         CredentialsError::InvalidConfiguration(_) => BackendError::new(

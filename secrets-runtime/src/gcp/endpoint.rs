@@ -9,9 +9,9 @@
 use std::ffi::OsStr;
 use std::net::{IpAddr, Ipv6Addr};
 
-use google_cloud_auth::credentials::{self, Credentials, anonymous};
+use google_cloud_auth::credentials::{Credentials, anonymous};
 
-use super::status::build_error;
+use super::adc::adc;
 use crate::{BackendError, ErrorKind};
 
 /// The env var that chooses the credentials sent to `SECRETS_KMS_ENDPOINT` and
@@ -141,9 +141,7 @@ impl Endpoint {
     ) -> Result<Credentials, BackendError> {
         match endpoint.and_then(Endpoint::credentials) {
             Some(anonymous) => Ok(anonymous),
-            None => credentials::Builder::default()
-                .build()
-                .map_err(|e| build_error(client, &e)),
+            None => adc(client),
         }
     }
 }

@@ -48,11 +48,13 @@ impl GcpKms {
 
     pub(super) async fn connect_to(endpoint: Option<Endpoint>) -> Result<Self, BackendError> {
         on_gcp_runtime(async move {
-            let mut builder = KeyManagementService::builder().with_retry_policy(NeverRetry);
+            // Built here, not by the client builder, so that ADC's are the ones that tell
+            // "no credentials here" from a metadata server's hiccup (see `adc`).
+            let credentials = Endpoint::credentials_for(endpoint.as_ref(), "Cloud KMS")?;
+            let mut builder = KeyManagementService::builder()
+                .with_retry_policy(NeverRetry)
+                .with_credentials(credentials);
             if let Some(endpoint) = endpoint {
-                if let Some(credentials) = endpoint.credentials() {
-                    builder = builder.with_credentials(credentials);
-                }
                 builder = builder.with_endpoint(endpoint.url);
             }
             let client = builder

@@ -15,6 +15,7 @@
 //! The clients are built, and all their requests run, on a runtime this module keeps for the
 //! life of the process, so `load()` works from any Tokio runtime, any number of times.
 
+mod adc;
 mod clients;
 mod endpoint;
 mod gzip;

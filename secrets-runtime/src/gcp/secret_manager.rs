@@ -13,6 +13,7 @@ use google_cloud_gax::retry_policy::NeverRetry;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
 use tokio::sync::OnceCell;
 
+use super::adc::{METADATA_HOST, METADATA_HOST_ENV};
 use super::endpoint::{Endpoint, GcpAuth};
 use super::kms::wipe;
 use super::runtime::on_gcp_runtime;
@@ -24,10 +25,6 @@ use crate::{BackendError, ErrorKind};
 
 /// Where the client goes for global secrets when no endpoint is given.
 pub(super) const DEFAULT_ENDPOINT: &str = "https://secretmanager.googleapis.com";
-/// The metadata server's host where `GCE_METADATA_HOST` does not say another, as
-/// `google-cloud-auth` finds it.
-const METADATA_HOST: &str = "metadata.google.internal";
-const METADATA_HOST_ENV: &str = "GCE_METADATA_HOST";
 /// The metadata server answers on the instance within milliseconds; off Google Cloud the name
 /// may not resolve at all, and that should not hold a boot for the whole load deadline.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(3);

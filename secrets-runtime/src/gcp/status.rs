@@ -6,6 +6,7 @@ use std::error::Error as _;
 use google_cloud_gax::error::Error;
 use google_cloud_gax::error::rpc::Code;
 
+use super::adc::{HINT, NoMetadataServer};
 use crate::{BackendError, ErrorKind};
 
 /// What a request was about, for messages.
@@ -107,6 +108,13 @@ fn transport_error(err: &Error, name: &str) -> BackendError {
             format!("{name}: {}", root_cause(err)),
         );
     }
+    // ADC fell back to a metadata server that is not there: not an outage, and no retry.
+    if let Some(absent) = caused_by::<NoMetadataServer>(err) {
+        return BackendError::new(
+            ErrorKind::Unconfigured,
+            format!("no credentials for {name}: {absent}; {HINT}"),
+        );
+    }
     // A token the metadata server could not hand out this time is worth another attempt.
     if err.is_authentication() && err.is_transient_and_before_rpc() {
         return BackendError::new(
@@ -121,7 +129,7 @@ fn transport_error(err: &Error, name: &str) -> BackendError {
         return BackendError::new(
             ErrorKind::Unconfigured,
             format!(
-                "no credentials for {name}: Application Default Credentials found none ({}); on Cloud Run and Cloud Functions the metadata server provides them, elsewhere set GOOGLE_APPLICATION_CREDENTIALS",
+                "no credentials for {name}: Application Default Credentials found none ({}); {HINT}",
                 root_cause(err)
             ),
         );
@@ -153,12 +161,16 @@ pub(super) fn integrity(name: &str, why: &str) -> BackendError {
 
 /// A client that could not be built: almost always missing credentials.
 pub(super) fn build_error(client: &str, err: &(dyn std::error::Error + 'static)) -> BackendError {
+    let (err, cause) = (err.to_string(), root_cause(err));
+    // The auth crate's errors often end with their cause already: said once.
+    let detail = if err.contains(&cause) {
+        err
+    } else {
+        format!("{err} ({cause})")
+    };
     BackendError::new(
         ErrorKind::Unconfigured,
-        format!(
-            "cannot build the {client} client: {err} ({}); on Cloud Run and Cloud Functions the metadata server provides credentials, elsewhere set GOOGLE_APPLICATION_CREDENTIALS",
-            root_cause(err)
-        ),
+        format!("cannot build the {client} client: {detail}; {HINT}"),
     )
 }
 
