@@ -85,6 +85,7 @@ impl<'a> Input<'a> {
             let cx_field = |attr| FieldCx {
                 ident,
                 ty,
+                list: list.as_ref(),
                 attr,
                 container: &container,
                 private: &private,

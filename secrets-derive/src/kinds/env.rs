@@ -56,7 +56,7 @@ impl Kind for Env {
         let var = field.var(cx, keys.name.get()?, "#[env(name = \"...\")]")?;
         let default = keys.default.get()?;
         if let Some(default) = default
-            && let Err(why) = typed::check_default(field.ty, &default.value.0)
+            && let Err(why) = check_default(field, &default.value.0)
         {
             // Would fail at run time only when the var is unset: fail now, at the literal.
             return Err(cx.error_at(default.span, why));
@@ -70,4 +70,27 @@ impl Kind for Env {
             uses: vec![(var, Use::plain(default))],
         })
     }
+}
+
+/// Whether `default` loads as the field would: as its type when the derive knows it; for a
+/// list, split and trimmed as the runtime splits one (`convert/list.rs`), each item checked
+/// the same way and none empty, whatever the type.
+fn check_default(field: &FieldCx, default: &str) -> Result<(), String> {
+    let Some(list) = field.list else {
+        return typed::check_default(field.ty, default);
+    };
+    let items: Vec<&str> = default.split(list.separator.as_str()).collect();
+    let count = items.len();
+    for (index, item) in items.into_iter().enumerate() {
+        let position = index + 1;
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!(
+                "item {position} of {count} of the default is empty; remove it or give it a value"
+            ));
+        }
+        typed::check_default(list.item, item)
+            .map_err(|why| format!("item {position} of {count}: {why}"))?;
+    }
+    Ok(())
 }

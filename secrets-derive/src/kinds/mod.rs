@@ -14,6 +14,7 @@ use syn::{Attribute, GenericArgument, Ident, PathArguments, Type};
 use crate::attr::Lit;
 use crate::container::Container;
 use crate::ctxt::{Ctxt, Reported};
+use crate::list::List;
 use crate::source::{EnvVar, NameRef, Resolved};
 use crate::value::EnvName;
 
@@ -75,6 +76,8 @@ pub fn of(attr: &Attribute) -> Option<&'static dyn Kind> {
 pub struct FieldCx<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
+    /// `split = "..."`, read before the kind sees the attribute.
+    pub list: Option<&'a List<'a>>,
     /// The field's source attribute.
     pub attr: &'a Attribute,
     pub container: &'a Container,

@@ -78,3 +78,24 @@ fn split_mistakes() {
         ]
     );
 }
+
+#[test]
+fn a_list_default_is_checked_item_by_item() {
+    let input: DeriveInput = parse_quote! {
+        struct Config {
+            #[env(split = ",", default = "80, 443")] a: Vec<u16>,
+            #[env(split = ",", default = "80,,443")] b: Vec<u16>,
+            #[env(split = ";", default = "80;eighty")] c: Vec<u16>,
+            #[env(split = ",", default = "a,")] d: Vec<Origin>,
+            #[env(split = ",", default = "anything")] e: Vec<Origin>,
+        }
+    };
+    assert_eq!(
+        errors(&input),
+        [
+            "item 2 of 3 of the default is empty; remove it or give it a value",
+            "item 2 of 2: `eighty` is not a valid u16 default: invalid digit found in string",
+            "item 2 of 2 of the default is empty; remove it or give it a value",
+        ]
+    );
+}
