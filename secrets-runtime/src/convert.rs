@@ -25,6 +25,7 @@ use buffer::into_exact;
     message = "`{Self}` cannot be loaded by `#[derive(Secrets)]`",
     label = "unsupported field type",
     note = "supported: String, SecretString, Vec<u8>, SecretSlice<u8>, any FromStr type whose error is Display, and Option of these",
+    note = "for a list, a `Vec<T>` of one of these with `split = \",\"` on the source attribute",
     note = "for another type, implement `secrets_runtime::FromSecret` for it"
 )]
 pub trait FromSecret<Marker>: Sized {
