@@ -278,6 +278,9 @@ async fn empty_env_vars_null_keys_and_missing_objects_are_absence() {
 
 #[tokio::test]
 async fn absence_is_an_error_for_required_fields_and_a_missing_bucket_always() {
+    // An alias: the derive cannot see that it is a `u16`, so a default that does not parse
+    // compiles and is the runtime's to report (the derive rejects it on a `u16` as written).
+    type Port = u16;
     #[derive(Secrets)]
     struct Required {
         #[env]
@@ -287,7 +290,7 @@ async fn absence_is_an_error_for_required_fields_and_a_missing_bucket_always() {
         #[gcs(bucket = "no-such-bucket", object = "app1")]
         optional_but_bucket_missing: Option<Vec<u8>>,
         #[env(name = "PORT", default = "80x")]
-        port: u16,
+        port: Port,
     }
     let gcs = store().with_object(BUCKET, "app1", r#"{"manager":null}"#);
     let env = [("LEVEL", ""), ("STORAGE_BUCKET", BUCKET)];
