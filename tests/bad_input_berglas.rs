@@ -35,7 +35,7 @@ fn malformed(why: &str) -> Msg {
 
 #[allow(clippy::too_many_lines)] // the table
 fn cases() -> Vec<Case> {
-    use ErrorKind::{Decrypt, Invalid, Missing, NotFound, Unconfigured};
+    use ErrorKind::{Decrypt, Invalid, Missing, Unconfigured};
     let reference = |name: &str| text(format!("berglas://{BUCKET}/{name}"));
     vec![
         case::<Legacy>("a secret pasted in place of the reference")

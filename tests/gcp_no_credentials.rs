@@ -181,5 +181,15 @@ fn load_in_child() {
         }
     }
     assert!(took < AT_ONCE, "the load took {took:?}: {err}");
+    // One cause, said once: a line with every field, then its message.
+    let shown = err.to_string();
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert_eq!(
+        shown
+            .matches("gcloud auth application-default login")
+            .count(),
+        1,
+        "{shown}"
+    );
     println!("done in the child");
 }

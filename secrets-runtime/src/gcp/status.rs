@@ -112,7 +112,9 @@ fn transport_error(err: &Error, name: &str) -> BackendError {
     if let Some(absent) = caused_by::<NoMetadataServer>(err) {
         return BackendError::new(
             ErrorKind::Unconfigured,
-            format!("no credentials for {name}: {absent}; {HINT}"),
+            // Not the resource (the field's origin names it): one cause, the same words for
+            // every field it stops, said once in the load's error.
+            format!("no Google Cloud credentials: {absent}; {HINT}"),
         );
     }
     // A token the metadata server could not hand out this time is worth another attempt.
@@ -129,7 +131,7 @@ fn transport_error(err: &Error, name: &str) -> BackendError {
         return BackendError::new(
             ErrorKind::Unconfigured,
             format!(
-                "no credentials for {name}: Application Default Credentials found none ({}); {HINT}",
+                "no Google Cloud credentials: Application Default Credentials found none ({}); {HINT}",
                 root_cause(err)
             ),
         );
