@@ -47,3 +47,41 @@ async fn local_ciphertext_in_base64_loads_as_is() {
         .is_err()
     );
 }
+
+#[derive(Debug, Secrets)]
+#[allow(dead_code)] // `tls_key` is read only through Debug here
+struct Tls {
+    #[gcs(object = "ca.pem")]
+    ca_cert: secrets_runtime::Blob,
+    #[kms]
+    tls_key: secrets_runtime::SecretSlice<u8>,
+}
+
+/// A derived `Debug` of a struct with byte fields stays one short line per field: the size
+/// of the public bytes, nothing of the secret ones.
+#[tokio::test]
+async fn byte_fields_debug_compactly() {
+    let kms = MemoryKms::new();
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    let sources = Sources::builder()
+        .env([
+            ("TLS_KEY", kms.encrypt_base64(KEY, b"tls-key-Vb7")),
+            ("KMS_CRYPTO_KEY_ID", KEY.to_owned()),
+            ("STORAGE_BUCKET", "certs".to_owned()),
+        ])
+        .kms(kms)
+        .gcs(secrets_runtime::memory::MemoryStore::new().with_object("certs", "ca.pem", pem))
+        .build();
+    let tls = Tls::load_from(&sources).await.unwrap();
+    assert_eq!(&tls.ca_cert[..], pem.as_bytes());
+    let shown = format!("{tls:#?}");
+    assert!(
+        shown.contains(&format!("ca_cert: Blob({} bytes)", pem.len())),
+        "{shown}"
+    );
+    assert_eq!(shown.lines().count(), 4, "{shown}");
+    assert!(
+        !shown.contains("MIIB") && !shown.contains("tls-key"),
+        "{shown}"
+    );
+}

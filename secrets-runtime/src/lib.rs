@@ -162,6 +162,7 @@ mod aead;
 pub mod aws;
 mod backend;
 mod backend_aws;
+mod blob;
 #[cfg(any(feature = "gcp", feature = "aws"))]
 mod client_runtime;
 mod convert;
@@ -197,6 +198,7 @@ pub use backend::{BoxFuture, FileStore, Kms, ObjectStore, SecretBytes, SecretSto
 pub use backend_aws::{
     AwsKeyService, AwsParameterStore, AwsSecretStore, BatchReply, SecretVersion,
 };
+pub use blob::Blob;
 pub use convert::{ConvertError, FromSecret, marker};
 pub use error::{BackendError, Error, ErrorKind, FieldError};
 pub use kinds::gcs::DEFAULT_MAX_OBJECT_BYTES;
