@@ -54,6 +54,10 @@ mod shadowing {
         host: ::std::string::String,
         #[env]
         port: ::core::option::Option<u16>,
+        #[env(split = ",")]
+        hosts: ::std::vec::Vec<::std::string::String>,
+        #[env(split = ";")]
+        ports: ::core::option::Option<::std::vec::Vec<u16>>,
         #[env]
         __loaded: u8,
         #[env]
