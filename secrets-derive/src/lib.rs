@@ -29,17 +29,19 @@ mod value;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Derives `secrets_runtime::Secrets` for a struct with named fields: each field says where
-/// its value comes from, and the derive checks what it can at compile time.
+/// Implements `secrets_runtime::Secrets` for a struct with named fields, each loaded from the
+/// source its attribute names; below, the reference of every attribute, checked at compile
+/// time as far as a literal allows.
 ///
-/// This is the attribute reference. Depend on `secrets-runtime`, which re-exports this macro
-/// as `secrets_runtime::Secrets`, beside the trait it implements.
+/// (`secrets-derive` is an implementation detail: depend on `secrets-runtime`, which
+/// re-exports this macro beside the trait.)
 ///
 /// # Fields
 ///
 /// Every field has exactly one source attribute, or `#[secrets(nested)]`. Its type is
-/// `String`, `SecretString`, `Vec<u8>`, `SecretSlice<u8>`, a `FromStr` type whose error is
-/// `Display`, or an `Option` of one of these; another type implements `FromSecret`.
+/// `String`, `SecretString`, `Vec<u8>`, `SecretSlice<u8>`, `Blob`, a `FromStr` type whose
+/// error is `Display`, or an `Option` of one of these; another type implements `FromSecret`.
+/// With `split` (see *Lists* below), a `Vec` or `Option<Vec>` of them.
 ///
 /// | attribute | the value | backend in `load()` |
 /// |---|---|---|
@@ -74,6 +76,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// - **JSON key** (`key`, or `json_key` where `key` names the encryption key): the value is a
 ///   JSON object and the field takes that key's string, number or boolean. Without it the
 ///   field takes the whole value. Fields reading the same value share one request.
+/// - **Lists**: `split = "SEP"` on any source attribute loads a `Vec<T>` (or
+///   `Option<Vec<T>>`): the value is split on `SEP`, each item trimmed and converted as a `T`
+///   field would be. An empty item is an error, named by its position. Not on `Vec<u8>`,
+///   which is the value's bytes.
 /// - **Absence**: an unset or empty env var, a missing object, secret, parameter or file, a
 ///   missing JSON key and JSON `null` make the field `None` if it is an `Option`, its
 ///   `default` for `#[env]`, and an error otherwise. A missing bucket or key, a denied
@@ -87,7 +93,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `default = "TEXT"` | the text used when the var is unset | unset is absence; not allowed on an `Option` |
 ///
 /// A `default` for an integer, float, `bool`, `char`, `String`, `IpAddr`, `Ipv4Addr`,
-/// `Ipv6Addr` or `SocketAddr` field is parsed at compile time; other types parse it at boot.
+/// `Ipv6Addr` or `SocketAddr` field, or a `split` list of them, is parsed at compile time;
+/// other types parse it at boot.
 ///
 /// ## `#[kms]`
 ///
@@ -184,7 +191,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `version_id = "ID"` | one version; not with `version_stage` | as above |
 /// | `key = "K"` | one key of the JSON secret | the whole `SecretString` or `SecretBinary` |
 ///
-/// Secrets are read 20 per `BatchGetSecretValue` call.
+/// Current versions are read 20 per `BatchGetSecretValue` call, a pinned one by its own
+/// `GetSecretValue`.
 ///
 /// ## `#[ssm]`
 ///
@@ -226,8 +234,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// Unknown keys (with the nearest one suggested), duplicate keys, a lone string on an
 /// attribute other than `#[env]`, two sources or none on a field, a missing required key,
 /// names that break their service's rules, `default` on an `Option` or one that does not
-/// parse, two fields reading one env var in conflicting ways, enums, unions, tuple structs
-/// and generic structs: all reported in one compile, each on its attribute.
+/// parse, `split` on a field that is not a `Vec`, two fields reading one env var in
+/// conflicting ways, enums, unions, tuple structs and generic structs: all reported in one
+/// compile, each on its attribute.
 // `attributes(...)` lists every kind of `kinds::KINDS`, and `secrets`: a unit test compares them.
 #[proc_macro_derive(
     Secrets,

@@ -50,8 +50,9 @@
 //!
 //! `#[secrets(...)]` on the struct sets a prefix and renames those default variables;
 //! `#[secrets(nested)]` on a field loads another `Secrets` struct in the same load. Field
-//! types are `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], `FromStr` types and
-//! `Option`s of them, or any type that implements [`FromSecret`].
+//! types are `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], [`Blob`], `FromStr`
+//! types and `Option`s of them, or any type that implements [`FromSecret`]; `split = ","` on
+//! any source attribute loads a `Vec` of them from one value.
 //!
 //! # Loading
 //!
@@ -215,7 +216,7 @@ pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// reads is the struct's [`manifest`](Secrets::manifest):
 ///
 /// ```
-/// use secrets_runtime::{SecretSlice, SecretString, Secrets};
+/// use secrets_runtime::{Blob, SecretSlice, SecretString, Secrets};
 ///
 /// #[derive(Secrets)]
 /// #[secrets(prefix = "APP_", kms_key_env = "APP_KEY")]
@@ -224,10 +225,12 @@ pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 ///     log_level: String,
 ///     #[env(name = "PORT", default = "8080")]      // a name given takes no prefix
 ///     port: u16,
+///     #[env(split = ",")]                          // env APP_ORIGINS: a list, `a, b, c`
+///     origins: Option<Vec<String>>,
 ///     #[kms(json_key = "password")]                // env APP_DB: ciphertext of a JSON object,
 ///     db: SecretString,                            // its key from env APP_KEY
 ///     #[gcs(object = "tls.pem")]                   // the bucket from env STORAGE_BUCKET
-///     cert: Option<Vec<u8>>,                       // Option: a missing object is None
+///     cert: Option<Blob>,                          // Option: a missing object is None
 ///     #[secret_manager(secret = "api-token", version = "3")] // project: GOOGLE_CLOUD_PROJECT
 ///     api_token: SecretString,                     // or the metadata server
 ///     #[file(path = "/secrets/tls-key", raw)]      // the bytes as mounted
@@ -251,8 +254,9 @@ pub use secrecy::{ExposeSecret, SecretSlice, SecretString};
 /// let manifest = Config::manifest();
 /// let vars: Vec<&str> = manifest.env_vars().iter().map(|var| var.name()).collect();
 /// assert_eq!(vars, [
-///     "APP_LOG_LEVEL", "PORT", "APP_DB", "APP_KEY", "STORAGE_BUCKET", "GOOGLE_CLOUD_PROJECT",
-///     "APP_LEGACY", "SECRETS_BUNDLE", "REPLICA_HOST", "REPLICA_PASSWORD", "KMS_CRYPTO_KEY_ID",
+///     "APP_LOG_LEVEL", "PORT", "APP_ORIGINS", "APP_DB", "APP_KEY", "STORAGE_BUCKET",
+///     "GOOGLE_CLOUD_PROJECT", "APP_LEGACY", "SECRETS_BUNDLE", "REPLICA_HOST",
+///     "REPLICA_PASSWORD", "KMS_CRYPTO_KEY_ID",
 /// ]);
 /// ```
 ///
