@@ -1,6 +1,8 @@
 //! Implementation detail of `secrets-runtime`: `#[derive(Secrets)]`.
 //!
 //! Depend on `secrets-runtime`, which re-exports this macro and holds what it expands to.
+//! The reference of its attributes is [the derive's documentation](derive@Secrets).
+//!
 //! The pipeline: `attr` reads attributes into typed values (`value`), `container` and
 //! `nested` read `#[secrets]`, each module of `kinds` parses and resolves one source kind,
 //! `ast` builds the model, `check` applies the rules across fields (every error collected in
