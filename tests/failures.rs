@@ -84,7 +84,7 @@ async fn every_failed_field_is_named_in_one_error() {
             ErrorKind::Invalid,
             "the value is not a valid u8: number too large to fit in target type".into(),
         ),
-        ("cert", "gs://certs/missing.pem".into(), ErrorKind::NotFound, "object gs://certs/missing.pem not found".into()),
+        ("cert", "gs://certs/missing.pem".into(), ErrorKind::Missing, "object gs://certs/missing.pem not found".into()),
         (
             "other",
             "gs://$OTHER_BUCKET/app1".into(),
