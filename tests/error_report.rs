@@ -79,7 +79,7 @@ async fn alternate_display_is_one_line_with_the_same_content() {
         causes
             .map(|line| line.trim_start_matches("  - "))
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(" | ")
     );
     assert_eq!(one_line, rebuilt);
     assert_no_value(&one_line);
@@ -115,4 +115,69 @@ async fn serialize_gives_one_structured_entry() {
         })
     );
     assert_no_value(&value.to_string());
+}
+
+/// A type whose conversion error spans lines, as a user's `FromSecret` may write it.
+#[derive(Debug)]
+struct Multiline;
+
+impl secrets_runtime::FromSecret<()> for Multiline {
+    fn from_secret(_: secrets_runtime::SecretBytes) -> Result<Self, secrets_runtime::ConvertError> {
+        Err(secrets_runtime::ConvertError::new(
+            "line one\nline two\r\nline three",
+        ))
+    }
+}
+
+#[derive(Debug, Secrets)]
+#[allow(dead_code)] // loaded to fail
+struct Odd {
+    #[env]
+    multi: Multiline,
+    // A line break pasted into a path var: refused by the path rule, never shown.
+    #[file(path_env = "CERT_PATH")]
+    cert: Option<secrets_runtime::Blob>,
+    // Two lists whose own values are wrong alike: two causes, not one.
+    #[env(split = ",")]
+    origins: Vec<String>,
+    #[env(split = ",")]
+    hosts: Vec<String>,
+}
+
+#[tokio::test]
+async fn one_line_whatever_a_message_or_a_var_holds() {
+    let sources = Sources::builder()
+        .env([
+            ("MULTI", "x"),
+            ("CERT_PATH", "/tmp/x\nhunter2-Zq8Lw"),
+            ("ORIGINS", "a,,b"),
+            ("HOSTS", "c,,d"),
+        ])
+        .build();
+    let err = Odd::load_from(&sources).await.unwrap_err();
+    let one_line = format!("{err:#}");
+    assert!(!one_line.contains(['\n', '\r']), "{one_line}");
+    assert!(
+        one_line.contains("line one line two line three"),
+        "{one_line}"
+    );
+    for field in err.fields() {
+        let shown = format!("{field:#}");
+        assert!(!shown.contains(['\n', '\r']), "{shown}");
+    }
+    let cert = err.field("cert").unwrap();
+    assert_eq!(cert.kind(), secrets_runtime::ErrorKind::Invalid);
+    assert!(cert.message().contains("control character"), "{cert}");
+    let shown = format!("{err} {err:?} {}", serde_json::to_string(&err).unwrap());
+    assert_no_value(&shown);
+    // The two lists' errors read alike but are two causes: two lines.
+    let display = err.to_string();
+    assert!(
+        display.contains("\n  - origins (env ORIGINS): item 2 of 3 is empty"),
+        "{display}"
+    );
+    assert!(
+        display.contains("\n  - hosts (env HOSTS): item 2 of 3 is empty"),
+        "{display}"
+    );
 }

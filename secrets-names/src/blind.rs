@@ -137,7 +137,9 @@ fn blind(broken: Broken, what: &str) -> String {
         Broken::SecretVersion => "secret version is not `latest`, a version number or an alias (ASCII letters, digits, `-` and `_`, starting with a letter)".into(),
         Broken::ProjectId => "project is not a project id (lowercase letters, digits, `-`; `domain:` in front for a domain-scoped one) or a project number".into(),
         Broken::LocationId => "location is not a location id such as `europe-west1`".into(),
-        Broken::FilePath => "file path must not contain a NUL byte".into(),
+        Broken::FilePath => {
+            "file path must not contain a control character (a NUL byte, a line break)".into()
+        }
         Broken::FileRelative => {
             "file path is relative; give the absolute path (`/secrets/...`)".into()
         }

@@ -157,7 +157,9 @@ fn quoted(broken: Broken, what: &str, name: &str) -> String {
         Broken::LocationId => {
             format!("`{name}`: the location is not a location id such as `europe-west1`")
         }
-        Broken::FilePath => "file path must not contain a NUL byte".into(),
+        Broken::FilePath => {
+            "file path must not contain a control character (a NUL byte, a line break)".into()
+        }
         Broken::FileRelative => {
             format!("file path `{name}` is relative; give the absolute path (`/secrets/...`)")
         }

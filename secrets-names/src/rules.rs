@@ -222,7 +222,9 @@ pub(crate) fn first_bad(text: &str, allowed: impl Fn(char) -> bool) -> Option<(u
 pub(crate) fn file_path(path: &str) -> Result<(), Broken> {
     match path {
         "" => Err(Broken::Empty),
-        _ if path.contains('\0') => Err(Broken::FilePath),
+        // A control character (a line break, most likely) is no path anyone mounts: a value
+        // pasted into the var, which must not reach a message or a log line.
+        _ if path.chars().any(char::is_control) => Err(Broken::FilePath),
         _ if !path.starts_with('/') => Err(Broken::FileRelative),
         _ => Ok(()),
     }

@@ -36,7 +36,8 @@ impl Blob {
 
 impl fmt::Debug for Blob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Blob({} bytes)", self.0.len())
+        let n = self.0.len();
+        write!(f, "Blob({n} byte{})", if n == 1 { "" } else { "s" })
     }
 }
 
@@ -82,5 +83,6 @@ mod tests {
         assert_eq!(format!("{blob:?}"), "Blob(27 bytes)");
         assert_eq!(format!("{blob:#?}"), "Blob(27 bytes)");
         assert_eq!(&blob[..5], b"-----");
+        assert_eq!(format!("{:?}", Blob::from(vec![0])), "Blob(1 byte)");
     }
 }

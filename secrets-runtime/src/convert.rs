@@ -18,13 +18,13 @@ use buffer::into_exact;
 
 /// A field type that `#[derive(Secrets)]` can load.
 ///
-/// Implemented for `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], every type
+/// Implemented for `String`, [`SecretString`], `Vec<u8>`, [`SecretSlice<u8>`], [`Blob`](crate::Blob), every type
 /// that implements [`FromStr`] with a [`Display`] error (numbers, `bool`, `IpAddr`, your own),
 /// and `Option` of these. Implement it (with any marker type of your own) for other types.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be loaded by `#[derive(Secrets)]`",
     label = "unsupported field type",
-    note = "supported: String, SecretString, Vec<u8>, SecretSlice<u8>, any FromStr type whose error is Display, and Option of these",
+    note = "supported: String, SecretString, Vec<u8>, SecretSlice<u8>, Blob, any FromStr type whose error is Display, and Option of these",
     note = "for a list, a `Vec<T>` of one of these with `split = \",\"` on the source attribute",
     note = "for another type, implement `secrets_runtime::FromSecret` for it"
 )]

@@ -82,10 +82,38 @@ impl FieldError {
     }
 }
 
+/// `field (origin): message`; `{:#}` the same with any line break made a space, so that it
+/// is one log entry whatever a backend's message holds.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.field, self.origin, self.message)
+        if f.alternate() {
+            let (field, origin) = (one_line(&self.field), one_line(&self.origin));
+            write!(f, "{field} ({origin}): {}", one_line(&self.message))
+        } else {
+            write!(f, "{} ({}): {}", self.field, self.origin, self.message)
+        }
     }
+}
+
+/// `text` with each line break (`\r\n`, `\n`, `\r`) made one space.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        text.replace("\r\n", " ").replace(['\n', '\r'], " ").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Whether `field` failed for a cause other fields can share, which is then said once: a
+/// service that cannot be reached or used (credentials, permission, an outage), or an env
+/// var or bucket the fields name together. A message about the field's own value (`item 2
+/// of 3 is empty`) may read the same for two fields without being one cause.
+fn shared_cause(field: &FieldError) -> bool {
+    matches!(
+        field.kind,
+        ErrorKind::Unconfigured | ErrorKind::Unavailable | ErrorKind::PermissionDenied
+    ) || field.message.starts_with("env ")
+        || field.message.starts_with("bucket ")
 }
 
 /// A failed load: every field that failed, in declaration order.
@@ -120,15 +148,15 @@ impl Error {
 }
 
 impl Error {
-    /// The failed fields grouped by cause: fields that failed alike (the same kind and
-    /// message, such as an unset bucket var or missing credentials) form one group, said
-    /// once; groups in the order of their first field.
+    /// The failed fields grouped by cause: fields that failed alike for a shared cause (the
+    /// same kind and message, such as an unset bucket var or missing credentials) form one
+    /// group, said once; groups in the order of their first field.
     fn causes(&self) -> Vec<Vec<&FieldError>> {
         let mut groups: Vec<Vec<&FieldError>> = Vec::new();
         for field in &self.fields {
-            let alike = groups
-                .iter_mut()
-                .find(|g| g[0].kind == field.kind && g[0].message == field.message);
+            let alike = groups.iter_mut().find(|g| {
+                shared_cause(field) && g[0].kind == field.kind && g[0].message == field.message
+            });
             match alike {
                 Some(group) => group.push(field),
                 None => groups.push(vec![field]),
@@ -141,9 +169,8 @@ impl Error {
 /// `{}`: a header, then a line per cause: `  - field (origin): message`, and for a cause
 /// several fields share, `  - a (origin a), b (origin b): message`.
 ///
-/// `{:#}`: the same on one line (causes separated by `; `, line breaks in messages made
-/// spaces), for log collectors that make an entry of each line, as Cloud Logging does with
-/// stderr.
+/// `{:#}`: the same on one line (causes separated by ` | `, line breaks made spaces), for
+/// log collectors that make an entry of each line, as Cloud Logging does with stderr.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let one_line = f.alternate();
@@ -158,16 +185,22 @@ impl fmt::Display for Error {
             let lead = match (one_line, i) {
                 (false, _) => "\n  - ",
                 (true, 0) => ": ",
-                (true, _) => "; ",
+                (true, _) => " | ",
             };
             f.write_str(lead)?;
             for (j, field) in group.iter().enumerate() {
                 let sep = if j == 0 { "" } else { ", " };
-                write!(f, "{sep}{} ({})", field.field, field.origin)?;
+                if one_line {
+                    let (name, origin) =
+                        (self::one_line(&field.field), self::one_line(&field.origin));
+                    write!(f, "{sep}{name} ({origin})")?;
+                } else {
+                    write!(f, "{sep}{} ({})", field.field, field.origin)?;
+                }
             }
             let message = &group[0].message;
-            if one_line && message.contains(['\n', '\r']) {
-                write!(f, ": {}", message.replace(['\n', '\r'], " "))?;
+            if one_line {
+                write!(f, ": {}", self::one_line(message))?;
             } else {
                 write!(f, ": {message}")?;
             }
