@@ -90,13 +90,21 @@ impl<'a> Input<'a> {
                 container: &container,
                 private: &private,
             };
-            if let Ok(load) = load(cx, ident, attrs, nesting.prefix, cx_field) {
-                input.fields.push(Field {
+            match load(cx, ident, attrs, nesting.prefix, cx_field) {
+                Ok(load) => input.fields.push(Field {
                     ident,
                     ty,
                     load,
                     list,
-                });
+                }),
+                // `#[env(splits = ",")] v: Vec<String>`: the typo is reported; that `Vec`
+                // does not load without `split` would be a second, misleading error.
+                Err(_) if list.is_none() && list::could_be_list(ty) => {
+                    if let Some(last) = input.types.last_mut() {
+                        last.check = TypeCheck::Neither;
+                    }
+                }
+                Err(_) => {}
             }
         }
         input

@@ -109,6 +109,12 @@ fn take<'a>(cx: &Ctxt, attr: &Attribute, ty: &'a Type) -> (Attribute, Split<'a>)
     (stripped, split)
 }
 
+/// Whether `ty` could take `split`: a field of this type whose attribute failed to parse may
+/// have misspelled it, and checking that the whole `Vec` loads would bury the real error.
+pub fn could_be_list(ty: &Type) -> bool {
+    list_of(ty).is_ok()
+}
+
 /// `T` of `Vec<T>` or `Option<Vec<T>>` (with whether it was the `Option`), or why `split`
 /// cannot apply to `ty`.
 fn list_of(ty: &Type) -> Result<(&Type, bool), String> {
