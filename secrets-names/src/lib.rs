@@ -11,9 +11,11 @@
 
 pub mod aws;
 pub mod blind;
+mod list;
 mod rules;
 mod secret_manager;
 
+pub use list::list_items;
 pub use secret_manager::SecretName;
 
 use rules::Broken;

@@ -79,16 +79,12 @@ fn check_default(field: &FieldCx, default: &str) -> Result<(), String> {
     let Some(list) = field.list else {
         return typed::check_default(field.ty, default);
     };
-    let items: Vec<&str> = default.split(list.separator.as_str()).collect();
+    let items = secrets_names::list_items(default, &list.separator)
+        .map_err(|why| format!("the default: {why}"))?;
     let count = items.len();
     for (index, item) in items.into_iter().enumerate() {
         let position = index + 1;
-        let item = item.trim();
-        if item.is_empty() {
-            return Err(format!(
-                "item {position} of {count} of the default is empty; remove it or give it a value"
-            ));
-        }
+        let item = item.map_err(|why| format!("the default: {why}"))?;
         typed::check_default(list.item, item)
             .map_err(|why| format!("item {position} of {count}: {why}"))?;
     }

@@ -93,9 +93,9 @@ fn a_list_default_is_checked_item_by_item() {
     assert_eq!(
         errors(&input),
         [
-            "item 2 of 3 of the default is empty; remove it or give it a value",
+            "the default: item 2 of 3 is empty",
             "item 2 of 2: `eighty` is not a valid u16 default: invalid digit found in string",
-            "item 2 of 2 of the default is empty; remove it or give it a value",
+            "the default: item 2 of 2 is empty",
         ]
     );
 }

@@ -15,24 +15,14 @@ pub(crate) fn split<T: FromSecret<M>, M>(
     separator: &str,
 ) -> Result<Vec<T>, ConvertError> {
     let text = Zeroizing::new(into_text(bytes)?);
-    if text.trim().is_empty() {
-        // Not an empty list: an unset source is how to say "none" (`Option<Vec<T>>`), and a
-        // var set to nothing is more often a mistake than a choice.
-        return Err(ConvertError::new(
-            "the value is empty; a list needs at least one item",
-        ));
-    }
-    let count = text.split(separator).count();
-    text.split(separator)
+    let items = secrets_names::list_items(&text, separator).map_err(ConvertError::new)?;
+    let count = items.len();
+    items
+        .into_iter()
         .enumerate()
         .map(|(index, item)| {
             let position = index + 1;
-            let item = item.trim();
-            if item.is_empty() {
-                return Err(ConvertError::new(format!(
-                    "item {position} of {count} is empty"
-                )));
-            }
+            let item = item.map_err(ConvertError::new)?;
             T::from_secret(SecretBytes::new(item.as_bytes().to_vec()))
                 .map_err(|why| item_error(position, count, why.message()))
         })
