@@ -5,7 +5,7 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::Parser;
-use syn::{Attribute, GenericArgument, LitStr, Meta, PathArguments, Type};
+use syn::{Attribute, LitStr, Meta, Type};
 
 use crate::attr::{Attr, FromLit, Here, Slot, kind_of};
 use crate::ctxt::{Ctxt, Reported};
@@ -120,11 +120,11 @@ pub fn could_be_list(ty: &Type) -> bool {
 fn list_of(ty: &Type) -> Result<(&Type, bool), String> {
     let not_a_list =
         || "`split` makes a list: the field's type must be `Vec<T>` or `Option<Vec<T>>`".to_owned();
-    let (vec, optional) = match argument_of(ty, "Option") {
+    let (vec, optional) = match typed::argument_of(ty, "Option") {
         Some(inner) => (inner, true),
         None => (ty, false),
     };
-    let item = argument_of(vec, "Vec").ok_or_else(not_a_list)?;
+    let item = typed::argument_of(vec, "Vec").ok_or_else(not_a_list)?;
     if typed::known_name(item).as_deref() == Some("u8") {
         return Err(
             "`split` does not apply to `Vec<u8>`, which loads the value's bytes as they are; remove `split`"
@@ -132,26 +132,6 @@ fn list_of(ty: &Type) -> Result<(&Type, bool), String> {
         );
     }
     Ok((item, optional))
-}
-
-/// `T` of `Name<T>` as written (any path ending in `Name`), as `FieldCx::is_option` reads it.
-fn argument_of<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
-    let mut ty = ty;
-    while let Type::Group(group) = ty {
-        ty = &group.elem;
-    }
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if path.qself.is_some() || last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.iter().collect::<Vec<_>>().as_slice() {
-        [GenericArgument::Type(inner)] => Some(inner),
-        _ => None,
-    }
 }
 
 /// The keys of an attribute list, split at its top-level commas (a comma inside a group is

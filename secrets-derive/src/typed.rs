@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use syn::{PathArguments, Type};
+use syn::{GenericArgument, PathArguments, Type};
 
 /// `Err` with the message when `value` does not parse as `ty`; `Ok` when it does or when `ty`
 /// is not a type known here.
@@ -90,6 +90,27 @@ pub fn known_name(ty: &Type) -> Option<String> {
         {
             Some(name.clone())
         }
+        _ => None,
+    }
+}
+
+/// `T` of `Name<T>` as written (any path ending in `Name`): how the derive tells an `Option`
+/// or a `Vec` by its spelling, as serde does.
+pub fn argument_of<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let mut ty = ty;
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(inner)] => Some(inner),
         _ => None,
     }
 }

@@ -9,7 +9,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, GenericArgument, Ident, PathArguments, Type};
+use syn::{Attribute, Ident, Type};
 
 use crate::attr::Lit;
 use crate::container::Container;
@@ -89,18 +89,7 @@ impl FieldCx<'_> {
     /// `Option<T>` as written. A type alias of `Option` is not seen here; at run time it still
     /// loads as `None` when absent, through `FromSecret::when_absent`.
     pub fn is_option(&self) -> bool {
-        let mut ty = self.ty;
-        while let Type::Group(group) = ty {
-            ty = &group.elem;
-        }
-        let Type::Path(path) = ty else { return false };
-        let Some(last) = path.path.segments.last() else {
-            return false;
-        };
-        path.qself.is_none()
-            && last.ident == "Option"
-            && matches!(&last.arguments, PathArguments::AngleBracketed(args)
-                if args.args.len() == 1 && matches!(args.args[0], GenericArgument::Type(_)))
+        crate::typed::argument_of(self.ty, "Option").is_some()
     }
 
     /// The env var `explicit` names, else the field's name upper-cased after the prefix.
